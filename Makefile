@@ -1,0 +1,159 @@
+# pipebutton: `make` builds the default board, `make run` boots it in QEMU,
+# `make test` runs every test.  `make help` lists the rest.
+
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+
+BOARDS := $(patsubst board/%/board.mk,%,$(wildcard board/*/board.mk))
+BOARD ?= lm3s6965evb
+
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error Unknown BOARD '$(BOARD)'. Valid boards: $(BOARDS))
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+BUILD    := build
+OUT      := $(BUILD)/$(BOARD)
+DEPS_DIR ?= $(BUILD)/deps
+LWIP_DIR    := $(DEPS_DIR)/lwip
+MBEDTLS_DIR := $(DEPS_DIR)/mbedtls
+BOOTSTRAP_STAMP := $(DEPS_DIR)/.bootstrap-done
+# Debian's python, where python3-pytest lives (another python3 may come first in PATH).
+PYTHON   ?= /usr/bin/python3
+
+CROSS   ?= arm-none-eabi-
+CC      := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+SIZE    := $(CROSS)size
+
+include board/$(BOARD)/board.mk
+
+FW_SRCS := $(wildcard firmware/*.c)
+HAL_SRCS := hal/ringbuf.c
+CM_SRCS := $(wildcard board/cortex-m/*.c)
+SRCS := $(FW_SRCS) $(HAL_SRCS) $(CM_SRCS) $(BOARD_SRCS)
+
+# A trivial use of each third-party library proves the cross toolchain path;
+# the networking and TLS issues grow these lists.
+MBEDTLS_SRCS := $(MBEDTLS_DIR)/library/version.c
+LWIP_SRCS    := $(LWIP_DIR)/src/core/def.c
+DEP_SRCS := $(MBEDTLS_SRCS) $(LWIP_SRCS)
+
+OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(SRCS)) \
+        $(patsubst $(DEPS_DIR)/%.c,$(OUT)/deps/%.o,$(DEP_SRCS))
+
+VERSION := $(shell sed -n 's/^\#define PB_VERSION "\(.*\)"/\1/p' firmware/version.h)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes
+CFLAGS := $(BOARD_CPU) -Os -g3 -std=c11 -ffunction-sections -fdata-sections \
+          -fno-common -ffreestanding $(WARN) \
+          -DPB_BOARD_NAME=\"$(BOARD)\" $(BOARD_DEFS) \
+          -Ifirmware -Ihal -Iboard/cortex-m -Iboard/$(BOARD) -Ifirmware/port \
+          -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include \
+          -MMD -MP
+# Third-party code is built with its own warnings, not ours.
+DEP_CFLAGS := $(BOARD_CPU) -Os -g3 -ffunction-sections -fdata-sections \
+          -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -w -MMD -MP
+LDFLAGS := $(BOARD_CPU) -nostartfiles --specs=nano.specs --specs=nosys.specs \
+           -Wl,--gc-sections -Wl,-Map=$(OUT)/pipebutton.map -Wl,--print-memory-usage \
+           -Llinker -T$(BOARD_LDSCRIPT)
+
+ELF := $(OUT)/pipebutton.elf
+
+.PHONY: all bootstrap size run test unit integration flash debug clean help boards check
+
+all: $(ELF) $(OUT)/pipebutton.bin $(OUT)/pipebutton.hex
+
+help:
+	@echo "make [BOARD=<board>]   build build/<board>/pipebutton.{elf,bin,hex,map} (boards: $(BOARDS))"
+	@echo "make run               boot the firmware in QEMU with the console on this terminal"
+	@echo "make test              install what is missing, then run every test"
+	@echo "make size              flash and RAM use of every board"
+	@echo "make flash / debug     write the image to a connected board / open GDB on it"
+	@echo "make check             cppcheck over the project's own code"
+	@echo "make clean             remove build/ (keeps the fetched sources in build/deps)"
+	@echo "V=1                    show full commands"
+
+boards:
+	@echo $(BOARDS)
+
+bootstrap: $(BOOTSTRAP_STAMP)
+
+$(BOOTSTRAP_STAMP):
+	$(Q)bash tools/bootstrap.sh
+
+$(OUT)/obj/%.o: %.c | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/deps/%.o: $(DEPS_DIR)/%.c | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(DEP_CFLAGS) -c $< -o $@
+
+$(ELF): $(OBJS) $(BOARD_LDSCRIPT) linker/sections.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $(OBJS) -o $@ > $(OUT)/memory-usage.txt
+	$(Q)cat $(OUT)/memory-usage.txt
+
+$(OUT)/pipebutton.bin: $(ELF)
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+$(OUT)/pipebutton.hex: $(ELF)
+	$(Q)$(OBJCOPY) -O ihex $< $@
+
+-include $(OBJS:.o=.d)
+
+# Flash = .isr_vector + .text + .ARM.exidx + .data's load image; RAM = .data +
+# .bss + .noinit static, then the heap and stack regions the linker reserves.
+size:
+	$(Q)for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b all >/dev/null || exit 1; done
+	$(Q)bash tools/size.sh $(BOARDS)
+
+flash: all
+	$(BOARD_FLASH_CMD)
+
+debug: all
+	$(BOARD_DEBUG_CMD)
+
+run: bootstrap all
+	$(Q)bash tools/run.sh $(ELF)
+
+UNIT_CFLAGS := -std=c11 -g -O1 $(WARN) -Wno-strict-prototypes -fsanitize=address,undefined \
+               -fno-sanitize-recover=all -fno-omit-frame-pointer -Ifirmware -Ihal -Itests/unit \
+               -DPB_BOARD_NAME=\"host\"
+UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(BUILD)/host/test_%,$(wildcard tests/unit/test_*.c))
+UNIT_COMMON := $(wildcard tests/unit/fake_*.c) hal/ringbuf.c
+
+$(BUILD)/host/test_%: tests/unit/test_%.c $(UNIT_COMMON) $(FW_SRCS) $(wildcard firmware/*.h hal/*.h tests/unit/*.h) | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)gcc $(UNIT_CFLAGS) -I$(MBEDTLS_DIR)/include -I$(LWIP_DIR)/src/include -Ifirmware/port \
+	    $< $(UNIT_COMMON) $(filter-out firmware/main.c,$(FW_SRCS)) -lcmocka -o $@
+
+unit: $(UNIT_TESTS)
+	$(Q)bash tools/run-unit.sh $(UNIT_TESTS)
+
+integration: bootstrap
+	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
+	$(Q)cd tests/integration && $(PYTHON) -m pytest -q -rs
+
+check:
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+	    --inline-suppr --suppress=missingIncludeSystem --std=c11 \
+	    -Ifirmware -Ihal -Iboard/cortex-m firmware hal board
+
+test: bootstrap
+	$(Q)for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b all || exit 1; done
+	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+
+clean:
+	rm -rf $(filter-out $(DEPS_DIR),$(wildcard $(BUILD)/*))

@@ -1,0 +1,80 @@
+/*
+ * ST NUCLEO-F429ZI: roles to pins, polarity and clocks (UM1974 for the board,
+ * RM0090 for the chip).  The data comes first; the few functions this folder's
+ * files share with each other follow.  Portable code never includes this.
+ */
+#ifndef BOARD_H
+#define BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- clocks ---- */
+
+/* HSE in bypass: the ST-LINK's MCO drives PH0 with 8 MHz (solder bridge SB148,
+ * fitted by default).  Both PLL inputs are brought to 2 MHz, the VCO input ST
+ * recommends for the least jitter, so N, P and Q are the same for either. */
+#define BOARD_HSE_HZ    8000000u
+#define BOARD_HSI_HZ    16000000u
+#define BOARD_PLL_M_HSE 4u
+#define BOARD_PLL_M_HSI 8u
+#define BOARD_PLL_N     180u /* VCO 360 MHz */
+#define BOARD_PLL_P     2u   /* SYSCLK 180 MHz */
+#define BOARD_PLL_Q     8u   /* 45 MHz: no USB, so no 48 MHz needed */
+#define BOARD_SYSCLK_HZ 180000000u
+#define BOARD_PCLK1_DIV 4u   /* APB1 45 MHz, its maximum */
+#define BOARD_PCLK2_DIV 2u   /* APB2 90 MHz, its maximum */
+#define BOARD_FLASH_WS  5u   /* 150 < HCLK <= 180 MHz at 2.7-3.6 V */
+
+/* ---- console: USART3 on PD8 (TX) / PD9 (RX), the ST-LINK virtual COM port ---- */
+#define BOARD_CONSOLE_BAUD    115200u
+#define BOARD_CONSOLE_RX_SIZE 1024u /* >= HAL_CONSOLE_RX_MIN, a power of two */
+#define BOARD_CONSOLE_TX_SIZE 2048u /* a power of two */
+#define BOARD_CONSOLE_PORT    GPIOD_BASE
+#define BOARD_CONSOLE_TX_PIN  8u
+#define BOARD_CONSOLE_RX_PIN  9u
+
+/* ---- buttons: B1 "user" on PC13, active high (external pull-down on the
+ * board).  Index order is the order `status` and events list them. ---- */
+#define BOARD_BUTTONS \
+    X(user, GPIOC_BASE, 13u)
+#define BOARD_BUTTON_PRIMARY 0u
+
+/* ---- LEDs by role, all active high, push-pull ---- */
+#define BOARD_LEDS                                \
+    X(HAL_LED_STATUS, GPIOB_BASE, 0u)  /* LD1 green */ \
+    X(HAL_LED_BUSY,   GPIOB_BASE, 7u)  /* LD2 blue */  \
+    X(HAL_LED_ERROR,  GPIOB_BASE, 14u) /* LD3 red */
+
+/* ---- interrupt priorities (4 bits on this chip: 0x00, 0x10 ... 0xF0) ---- */
+/* The tick samples the buttons: it outranks the UART so a console flood
+ * cannot delay a press. */
+#define BOARD_PRIO_SYSTICK 0x20u
+#define BOARD_PRIO_CONSOLE 0x40u
+
+/* ---- shared between this folder's files ---- */
+
+typedef enum {
+    BOARD_CLOCK_HSE_PLL = 0, /* 180 MHz from the ST-LINK's 8 MHz: the normal case */
+    BOARD_CLOCK_HSI_PLL,     /* 180 MHz from the internal RC: no MCO on PH0 */
+    BOARD_CLOCK_HSI          /* 16 MHz internal RC: the PLL or over-drive failed */
+} board_clock_t;
+
+/* Sets up the clock tree (falling back as board_clock_t lists) and returns
+ * what it achieved.  The frequencies below follow the outcome. */
+board_clock_t board_clock_init(void);
+board_clock_t board_clock_source(void);
+/* "hse-pll", "hsi-pll" or "hsi", for a `status` line once the hal carries
+ * board-specific facts. */
+const char *board_clock_source_name(void);
+uint32_t board_sysclk_hz(void);
+uint32_t board_pclk1_hz(void);
+
+/* Waits until (*reg & mask) == want, for at least timeout_us; returns whether
+ * it got there.  Works before the tick runs and with interrupts masked. */
+bool board_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t timeout_us);
+
+/* USART3 and its interrupt; its pins are set up by board.c beforehand. */
+void board_console_init(void);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * STM32F429ZI registers used by this board, named as in the reference manual
+ * (RM0090) so each line can be checked against it: <PERIPH>_<REG> for a
+ * register, <PERIPH>_<REG>_<FIELD> for its bits.  Only what the board uses.
+ */
+#ifndef STM32F429_H
+#define STM32F429_H
+
+#include "cortexm.h"
+
+/* ---- Core debug and trace (ARMv7-M ARM, not in cortexm.h yet) ---- */
+#define DEMCR        REG32(0xE000EDFCu)
+#define DEMCR_TRCENA (1u << 24)
+#define DWT_CTRL     REG32(0xE0001000u)
+#define DWT_CYCCNT   REG32(0xE0001004u)
+#define DWT_CTRL_CYCCNTENA (1u << 0)
+
+#define SCB_CPACR_CP10_CP11_FULL (0xFu << 20)
+
+/* ---- RCC (RM0090 section 6.3) ---- */
+#define RCC_BASE     0x40023800u
+#define RCC_CR       REG32(RCC_BASE + 0x00u)
+#define RCC_PLLCFGR  REG32(RCC_BASE + 0x04u)
+#define RCC_CFGR     REG32(RCC_BASE + 0x08u)
+#define RCC_AHB1ENR  REG32(RCC_BASE + 0x30u)
+#define RCC_APB1ENR  REG32(RCC_BASE + 0x40u)
+#define RCC_CSR      REG32(RCC_BASE + 0x74u)
+
+#define RCC_CR_HSION   (1u << 0)
+#define RCC_CR_HSIRDY  (1u << 1)
+#define RCC_CR_HSEON   (1u << 16)
+#define RCC_CR_HSERDY  (1u << 17)
+#define RCC_CR_HSEBYP  (1u << 18)
+#define RCC_CR_PLLON   (1u << 24)
+#define RCC_CR_PLLRDY  (1u << 25)
+
+#define RCC_PLLCFGR_PLLM(m)  ((uint32_t)(m) << 0)       /* 2..63 */
+#define RCC_PLLCFGR_PLLN(n)  ((uint32_t)(n) << 6)       /* 50..432 */
+#define RCC_PLLCFGR_PLLP(p)  ((((uint32_t)(p) / 2u) - 1u) << 16) /* 2,4,6,8 */
+#define RCC_PLLCFGR_PLLSRC_HSE (1u << 22)
+#define RCC_PLLCFGR_PLLQ(q)  ((uint32_t)(q) << 24)      /* 2..15 */
+/* The fields above; the bits outside them are reserved and kept. */
+#define RCC_PLLCFGR_FIELDS   (0x3Fu | (0x1FFu << 6) | (0x3u << 16) | (1u << 22) | (0xFu << 24))
+
+#define RCC_CFGR_SW_MASK     (0x3u << 0)
+#define RCC_CFGR_SW_HSI      (0x0u << 0)
+#define RCC_CFGR_SW_PLL      (0x2u << 0)
+#define RCC_CFGR_SWS_MASK    (0x3u << 2)
+#define RCC_CFGR_SWS_HSI     (0x0u << 2)
+#define RCC_CFGR_SWS_PLL     (0x2u << 2)
+#define RCC_CFGR_HPRE_MASK   (0xFu << 4)
+#define RCC_CFGR_HPRE_DIV1   (0x0u << 4)
+#define RCC_CFGR_PPRE1_MASK  (0x7u << 10)
+#define RCC_CFGR_PPRE1_DIV4  (0x5u << 10)
+#define RCC_CFGR_PPRE2_MASK  (0x7u << 13)
+#define RCC_CFGR_PPRE2_DIV2  (0x4u << 13)
+
+#define RCC_AHB1ENR_GPIOBEN  (1u << 1)
+#define RCC_AHB1ENR_GPIOCEN  (1u << 2)
+#define RCC_AHB1ENR_GPIODEN  (1u << 3)
+#define RCC_APB1ENR_USART3EN (1u << 18)
+#define RCC_APB1ENR_PWREN    (1u << 28)
+
+#define RCC_CSR_RMVF     (1u << 24)
+#define RCC_CSR_BORRSTF  (1u << 25)
+#define RCC_CSR_PINRSTF  (1u << 26)
+#define RCC_CSR_PORRSTF  (1u << 27)
+#define RCC_CSR_SFTRSTF  (1u << 28)
+#define RCC_CSR_IWDGRSTF (1u << 29)
+#define RCC_CSR_WWDGRSTF (1u << 30)
+#define RCC_CSR_LPWRRSTF (1u << 31)
+
+/* ---- PWR (RM0090 section 5.4) ---- */
+#define PWR_BASE     0x40007000u
+#define PWR_CR       REG32(PWR_BASE + 0x00u)
+#define PWR_CSR      REG32(PWR_BASE + 0x04u)
+#define PWR_CR_VOS_MASK   (0x3u << 14)
+#define PWR_CR_VOS_SCALE1 (0x3u << 14)
+#define PWR_CR_ODEN       (1u << 16)
+#define PWR_CR_ODSWEN     (1u << 17)
+#define PWR_CSR_VOSRDY    (1u << 14)
+#define PWR_CSR_ODRDY     (1u << 16)
+#define PWR_CSR_ODSWRDY   (1u << 17)
+
+/* ---- Flash interface (RM0090 section 3.9) ---- */
+#define FLASH_BASE   0x40023C00u
+#define FLASH_ACR    REG32(FLASH_BASE + 0x00u)
+#define FLASH_ACR_LATENCY_MASK (0xFu << 0)
+#define FLASH_ACR_LATENCY(ws)  ((uint32_t)(ws) << 0)
+#define FLASH_ACR_PRFTEN (1u << 8)
+#define FLASH_ACR_ICEN   (1u << 9)
+#define FLASH_ACR_DCEN   (1u << 10)
+
+/* ---- GPIO (RM0090 section 8.4) ---- */
+#define GPIOB_BASE 0x40020400u
+#define GPIOC_BASE 0x40020800u
+#define GPIOD_BASE 0x40020C00u
+#define GPIO_MODER(b)   REG32((b) + 0x00u)
+#define GPIO_OTYPER(b)  REG32((b) + 0x04u)
+#define GPIO_OSPEEDR(b) REG32((b) + 0x08u)
+#define GPIO_PUPDR(b)   REG32((b) + 0x0Cu)
+#define GPIO_IDR(b)     REG32((b) + 0x10u)
+#define GPIO_BSRR(b)    REG32((b) + 0x18u)
+#define GPIO_AFR(b, pin) REG32((b) + 0x20u + 4u * ((pin) >> 3)) /* AFRL / AFRH */
+
+#define GPIO_MODE_INPUT  0x0u
+#define GPIO_MODE_OUTPUT 0x1u
+#define GPIO_MODE_AF     0x2u
+#define GPIO_PUPD_NONE   0x0u
+#define GPIO_PUPD_UP     0x1u
+#define GPIO_SPEED_LOW    0x0u
+#define GPIO_SPEED_MEDIUM 0x1u
+#define GPIO_AF7         7u
+
+/* ---- USART (RM0090 section 30.6) ---- */
+#define USART3_BASE 0x40004800u
+#define USART_SR(b)  REG32((b) + 0x00u)
+#define USART_DR(b)  REG32((b) + 0x04u)
+#define USART_BRR(b) REG32((b) + 0x08u)
+#define USART_CR1(b) REG32((b) + 0x0Cu)
+#define USART_CR2(b) REG32((b) + 0x10u)
+#define USART_CR3(b) REG32((b) + 0x14u)
+
+#define USART_SR_ORE    (1u << 3)
+#define USART_SR_RXNE   (1u << 5)
+#define USART_SR_TC     (1u << 6)
+#define USART_SR_TXE    (1u << 7)
+#define USART_CR1_RE     (1u << 2)
+#define USART_CR1_TE     (1u << 3)
+#define USART_CR1_RXNEIE (1u << 5)
+#define USART_CR1_TXEIE  (1u << 7)
+#define USART_CR1_UE     (1u << 13)
+
+/* ---- Independent watchdog (RM0090 section 21.4) ---- */
+#define IWDG_BASE 0x40003000u
+#define IWDG_KR   REG32(IWDG_BASE + 0x00u)
+#define IWDG_PR   REG32(IWDG_BASE + 0x04u)
+#define IWDG_RLR  REG32(IWDG_BASE + 0x08u)
+#define IWDG_SR   REG32(IWDG_BASE + 0x0Cu)
+#define IWDG_KR_RELOAD 0xAAAAu
+#define IWDG_KR_UNLOCK 0x5555u
+#define IWDG_KR_START  0xCCCCu
+#define IWDG_PR_DIV64  0x4u
+#define IWDG_RLR_MAX   0xFFFu
+#define IWDG_SR_PVU    (1u << 0)
+#define IWDG_SR_RVU    (1u << 1)
+
+/* ---- Debug MCU (RM0090 section 38.16) ---- */
+#define DBGMCU_APB1_FZ REG32(0xE0042008u)
+#define DBGMCU_APB1_FZ_DBG_IWDG_STOP (1u << 12)
+
+/* ---- Device electronic signature (RM0090 section 39.1): 96-bit unique ID ---- */
+#define UID_BASE 0x1FFF7A10u
+
+/* ---- Interrupt numbers (RM0090 table 62) ---- */
+#define IRQ_USART3 39u
+#define IRQ_ETH    61u
+#define IRQ_COUNT  91u
+
+#endif

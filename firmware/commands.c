@@ -1,0 +1,97 @@
+/* The command table and the commands that belong to no other module. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "console.h"
+#include "device.h"
+#include "hal.h"
+#include "led.h"
+#include "lwip/init.h"
+#include "mbedtls/version.h"
+#include "version.h"
+
+
+
+
+static void cmd_help(const char *args)
+{
+    (void)args;
+    for (const cmd_t *c = cmd_table; c->name != NULL; c++) {
+        char head[48];
+        snprintf(head, sizeof head, "%s%s%s", c->name, c->usage[0] ? " " : "", c->usage);
+        con_info("%-26s %s", head, c->help);
+    }
+    con_ok(NULL);
+}
+
+static void cmd_version(const char *args)
+{
+    (void)args;
+    char mbedtls[18];
+    mbedtls_version_get_string(mbedtls);
+    con_ok("version=%s board=%s lwip=%d.%d.%d mbedtls=%s", PB_VERSION, hal_board_name(), LWIP_VERSION_MAJOR,
+           LWIP_VERSION_MINOR, LWIP_VERSION_REVISION, mbedtls);
+}
+
+static void cmd_echo(const char *args)
+{
+    if (strcmp(args, "on") == 0 || strcmp(args, "off") == 0) {
+        console_set_echo(args[1] == 'n');
+        con_ok(NULL);
+    } else {
+        con_err("bad-argument", "usage: echo on|off");
+    }
+}
+
+static void cmd_status(const char *args)
+{
+    (void)args;
+    con_info("board=%s", hal_board_name());
+    con_info("reset=%s", device_reset_name(hal_reset_cause()));
+    con_info("uptime_ms=%llu", (unsigned long long)hal_uptime_ms());
+    con_info("led=%s", led_pattern_name());
+    con_info("heap_peak=%u", (unsigned)hal_heap_peak());
+    con_info("heap_size=%u", (unsigned)hal_heap_size());
+    con_info("stack_peak=%u", (unsigned)hal_stack_peak());
+    con_info("stack_size=%u", (unsigned)hal_stack_size());
+    con_info("console_overruns=%lu", (unsigned long)hal_console_rx_overruns());
+    con_ok(NULL);
+}
+
+static void cmd_reboot(const char *args)
+{
+    (void)args;
+    con_ok(NULL);
+    hal_reset();
+}
+
+/* Bring-up checks of the fault and watchdog paths, for real boards and tests. */
+static void cmd_diag(const char *args)
+{
+    if (strcmp(args, "fault") == 0) {
+        con_ok(NULL);
+        hal_console_flush();
+        /* An undefined instruction: a UsageFault wherever the code runs. */
+        __asm__ volatile(".short 0xde00");
+    } else if (strcmp(args, "watchdog") == 0) {
+        con_ok(NULL);
+        hal_console_flush();
+        for (;;) {
+            /* starve the watchdog */
+        }
+    } else {
+        con_err("bad-argument", "usage: diag fault|watchdog");
+    }
+}
+
+const cmd_t cmd_table[] = {
+    {"help", "", "list the commands", cmd_help},
+    {"version", "", "firmware, board and library versions", cmd_version},
+    {"status", "", "device state as key=value lines", cmd_status},
+    {"echo", "on|off", "echo input and show a prompt (for people)", cmd_echo},
+    {"reboot", "", "restart the device", cmd_reboot},
+    {"diag", "fault|watchdog", "test the fault or watchdog reset", cmd_diag},
+    {NULL, NULL, NULL, NULL},
+};

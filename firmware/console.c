@@ -1,0 +1,151 @@
+#include "console.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "hal_console.h"
+#include "hal_wdt.h"
+#include "lineed.h"
+
+static lineed_t s_ed;
+static bool s_echo;
+static bool s_prompt_shown; /* "> " and the partial line are on the terminal */
+static uint32_t s_finals;
+
+static void write_all(const char *s, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    while (len > 0) {
+        size_t n = hal_console_write(p, len);
+        p += n;
+        len -= n;
+        if (len > 0) {
+            /* The UART drains the buffer by interrupt; a long `help` waits
+             * here for a few milliseconds at most. */
+            hal_wdt_feed();
+        }
+    }
+}
+
+static void echo_out(const char *s, size_t len)
+{
+    write_all(s, len);
+}
+
+static void show_prompt(void)
+{
+    if (s_echo && !s_prompt_shown) {
+        write_all("> ", 2);
+        lineed_redraw(&s_ed);
+        s_prompt_shown = true;
+    }
+}
+
+static void vline(const char *prefix, const char *fmt, va_list ap)
+{
+    char line[CON_LINE_MAX + 3];
+    size_t n = 0;
+    if (prefix != NULL) {
+        n = (size_t)snprintf(line, CON_LINE_MAX + 1, "%s", prefix);
+    }
+    if (fmt != NULL && n < CON_LINE_MAX) {
+        int m = vsnprintf(line + n, CON_LINE_MAX + 1 - n, fmt, ap);
+        if (m > 0) {
+            n += (size_t)m;
+        }
+    }
+    if (n > CON_LINE_MAX) {
+        n = CON_LINE_MAX;
+    }
+    line[n++] = '\r';
+    line[n++] = '\n';
+    if (s_prompt_shown) {
+        write_all("\r\n", 2); /* an event interrupts a half-typed line */
+        s_prompt_shown = false;
+    }
+    write_all(line, n);
+}
+
+void con_info(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vline(NULL, fmt, ap);
+    va_end(ap);
+}
+
+void con_ok(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vline(fmt != NULL ? "OK " : "OK", fmt, ap);
+    va_end(ap);
+    s_finals++;
+}
+
+void con_err(const char *code, const char *fmt, ...)
+{
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "ERR %s: ", code);
+    va_list ap;
+    va_start(ap, fmt);
+    vline(prefix, fmt, ap);
+    va_end(ap);
+    s_finals++;
+}
+
+void con_evt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vline("EVT ", fmt, ap);
+    va_end(ap);
+    show_prompt();
+}
+
+uint32_t console_final_count(void)
+{
+    return s_finals;
+}
+
+void console_set_echo(bool on)
+{
+    s_echo = on;
+    lineed_set_echo(&s_ed, on ? echo_out : NULL);
+}
+
+bool console_echo(void)
+{
+    return s_echo;
+}
+
+void console_init(void)
+{
+    lineed_init(&s_ed);
+    console_set_echo(false);
+}
+
+void console_task(void)
+{
+    uint8_t buf[32];
+    size_t n;
+    while ((n = hal_console_read(buf, sizeof buf)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            show_prompt();
+            lineed_result_t r = lineed_feed(&s_ed, (char)buf[i]);
+            if (r == LINEED_NONE) {
+                continue;
+            }
+            s_prompt_shown = false;
+            if (r == LINEED_TOO_LONG) {
+                con_err("line-too-long", "a line holds at most %u bytes; nothing was run", LINEED_MAX);
+            } else if (s_ed.len > 0) {
+                cmd_dispatch(s_ed.line);
+            }
+            lineed_reset(&s_ed);
+            show_prompt();
+        }
+    }
+}

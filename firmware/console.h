@@ -1,0 +1,38 @@
+/*
+ * The serial console (spec section 2): reads lines through the line editor,
+ * dispatches them to the command table, and frames every output line as an
+ * information line, a final OK/ERR line or an asynchronous EVT line.
+ */
+#ifndef CONSOLE_H
+#define CONSOLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Longest output line, without CRLF; longer output is cut (never split). */
+#define CON_LINE_MAX 600u
+
+void console_init(void);
+
+/* Superloop task: handles the input received so far.  Each complete line is
+ * executed before the next is read. */
+void console_task(void);
+
+/* Output; every call writes one whole line, ending in CRLF.  A line waits for
+ * room in the transmit buffer rather than being dropped. */
+void con_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `OK` followed by " " and the formatted pairs when fmt is not NULL. */
+void con_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `ERR <code>: <text>`. */
+void con_err(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* `EVT <name and pairs>`; safe to call at any time from the superloop. */
+void con_evt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void console_set_echo(bool on);
+bool console_echo(void);
+
+/* Final lines written since boot: the dispatcher checks that each command
+ * wrote exactly one. */
+uint32_t console_final_count(void);
+
+#endif

@@ -1,0 +1,71 @@
+#include "led.h"
+
+#include <stdbool.h>
+
+#include "hal_led.h"
+#include "hal_time.h"
+
+typedef struct {
+    const char *name;
+    hal_led_role_t role; /* drawn on STATUS when the board lacks this role */
+    uint16_t period_ms;  /* 0 = steady */
+    uint16_t on_ms;
+} pattern_t;
+
+static const pattern_t s_patterns[LED_PATTERNS] = {
+    [LED_OFF] = {"off", HAL_LED_STATUS, 0, 0},
+    [LED_IDLE] = {"idle", HAL_LED_STATUS, 2000, 100},
+    [LED_UNCONFIGURED] = {"unconfigured", HAL_LED_STATUS, 1000, 500},
+    [LED_BUSY] = {"busy", HAL_LED_BUSY, 200, 100},
+    [LED_ERROR] = {"error", HAL_LED_ERROR, 250, 125},
+};
+
+static led_pattern_t s_base;
+static led_pattern_t s_flash;
+static uint32_t s_flash_until;
+static bool s_flashing;
+
+void led_init(void)
+{
+    s_base = LED_OFF;
+    s_flashing = false;
+    for (int r = 0; r < HAL_LED_ROLES; r++) {
+        hal_led_set((hal_led_role_t)r, false);
+    }
+}
+
+void led_set_base(led_pattern_t pattern)
+{
+    s_base = pattern;
+}
+
+void led_flash(led_pattern_t pattern, uint32_t duration_ms)
+{
+    s_flash = pattern;
+    s_flash_until = hal_millis() + duration_ms;
+    s_flashing = true;
+}
+
+static led_pattern_t current(uint32_t now)
+{
+    if (s_flashing && (int32_t)(now - s_flash_until) >= 0) {
+        s_flashing = false;
+    }
+    return s_flashing ? s_flash : s_base;
+}
+
+const char *led_pattern_name(void)
+{
+    return s_patterns[current(hal_millis())].name;
+}
+
+void led_task(void)
+{
+    uint32_t now = hal_millis();
+    const pattern_t *p = &s_patterns[current(now)];
+    hal_led_role_t role = hal_led_present(p->role) ? p->role : HAL_LED_STATUS;
+    bool on = p->period_ms == 0 ? p->on_ms > 0 : (now % p->period_ms) < p->on_ms;
+    for (int r = 0; r < HAL_LED_ROLES; r++) {
+        hal_led_set((hal_led_role_t)r, (hal_led_role_t)r == role && on);
+    }
+}

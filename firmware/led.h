@@ -1,0 +1,28 @@
+/*
+ * LED patterns: what the device is doing, shown on whatever LEDs the board
+ * has.  A base pattern says the steady state; a flash overlays it for a while
+ * (an error after a refused press, say).
+ */
+#ifndef LED_H
+#define LED_H
+
+#include <stdint.h>
+
+typedef enum {
+    LED_OFF = 0,
+    LED_IDLE,         /* ready: slow heartbeat */
+    LED_UNCONFIGURED, /* org, webhook or secret missing: slow blink */
+    LED_BUSY,         /* working: fast blink */
+    LED_ERROR,        /* something needs a person: fast blink on the error LED */
+    LED_PATTERNS
+} led_pattern_t;
+
+void led_init(void);
+void led_set_base(led_pattern_t pattern);
+/* Shows pattern for duration_ms, then the base pattern again. */
+void led_flash(led_pattern_t pattern, uint32_t duration_ms);
+void led_task(void);
+/* The pattern showing now, as `status` reports it. */
+const char *led_pattern_name(void);
+
+#endif

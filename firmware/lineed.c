@@ -1,0 +1,90 @@
+#include "lineed.h"
+
+#include <string.h>
+
+/* What follows this prefix is a secret: echoed as '*'. */
+static const char s_secret_prefix[] = "config set secret ";
+
+void lineed_init(lineed_t *le)
+{
+    memset(le, 0, sizeof *le);
+}
+
+void lineed_set_echo(lineed_t *le, lineed_echo_fn echo)
+{
+    le->echo = echo;
+}
+
+void lineed_reset(lineed_t *le)
+{
+    le->len = 0;
+    le->dropped = 0;
+    le->line[0] = '\0';
+}
+
+static void echo(const lineed_t *le, const char *s, size_t len)
+{
+    if (le->echo != NULL && len > 0) {
+        le->echo(s, len);
+    }
+}
+
+/* Whether position pos of the line falls inside a secret value. */
+static bool masked_at(const lineed_t *le, size_t pos)
+{
+    size_t n = sizeof s_secret_prefix - 1;
+    return pos >= n && strncmp(le->line, s_secret_prefix, n) == 0;
+}
+
+void lineed_redraw(const lineed_t *le)
+{
+    for (size_t i = 0; i < le->len; i++) {
+        echo(le, masked_at(le, i) ? "*" : &le->line[i], 1);
+    }
+}
+
+lineed_result_t lineed_feed(lineed_t *le, char c)
+{
+    bool was_cr = le->last_cr;
+    le->last_cr = (c == '\r');
+    if (c == '\n' && was_cr) {
+        return LINEED_NONE;
+    }
+    if (c == '\r' || c == '\n') {
+        echo(le, "\r\n", 2);
+        le->line[le->len] = '\0';
+        if (le->dropped > 0) {
+            lineed_reset(le);
+            return LINEED_TOO_LONG;
+        }
+        return LINEED_LINE;
+    }
+    if (c == '\b' || c == 0x7f) {
+        if (le->dropped > 0) {
+            le->dropped--;
+        } else if (le->len > 0) {
+            le->len--;
+            echo(le, "\b \b", 3);
+        }
+        return LINEED_NONE;
+    }
+    if (c == 0x03 || c == 0x15) { /* Ctrl-C, Ctrl-U: abandon the line */
+        lineed_reset(le);
+        echo(le, "^C\r\n", 4);
+        return LINEED_NONE;
+    }
+    if ((unsigned char)c < 0x20 && c != '\t') {
+        return LINEED_NONE; /* other control characters mean nothing here */
+    }
+    if (c == '\t') {
+        c = ' ';
+    }
+    if (le->len >= LINEED_MAX) {
+        le->dropped++;
+        return LINEED_NONE;
+    }
+    le->line[le->len] = c;
+    echo(le, masked_at(le, le->len) ? "*" : &c, 1);
+    le->len++;
+    return LINEED_NONE;
+}

@@ -1,0 +1,11 @@
+/* lwIP's compiler and platform glue for arm-none-eabi and the host tests. */
+#ifndef LWIP_ARCH_CC_H
+#define LWIP_ARCH_CC_H
+
+void pb_lwip_assert(const char *msg, const char *file, int line);
+
+/* lwIP's own diagnostics are not console output: the protocol owns that. */
+#define LWIP_PLATFORM_DIAG(x) do { } while (0)
+#define LWIP_PLATFORM_ASSERT(x) pb_lwip_assert((x), __FILE__, __LINE__)
+
+#endif
