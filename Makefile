@@ -135,7 +135,7 @@ $(BUILD)/host/test_%: tests/unit/test_%.c $(UNIT_COMMON) $(FW_SRCS) $(wildcard f
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)gcc $(UNIT_CFLAGS) -I$(MBEDTLS_DIR)/include -I$(LWIP_DIR)/src/include -Ifirmware/port \
-	    $< $(UNIT_COMMON) $(filter-out firmware/main.c,$(FW_SRCS)) -lcmocka -o $@
+	    $< $(UNIT_COMMON) $(filter-out firmware/main.c,$(FW_SRCS)) $(MBEDTLS_DIR)/library/version.c -lcmocka -o $@
 
 unit: $(UNIT_TESTS)
 	$(Q)bash tools/run-unit.sh $(UNIT_TESTS)

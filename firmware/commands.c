@@ -50,7 +50,8 @@ static void cmd_status(const char *args)
     (void)args;
     con_info("board=%s", hal_board_name());
     con_info("reset=%s", device_reset_name(hal_reset_cause()));
-    con_info("uptime_ms=%llu", (unsigned long long)hal_uptime_ms());
+    char num[21];
+    con_info("uptime_ms=%s", device_u64(hal_uptime_ms(), num));
     con_info("led=%s", led_pattern_name());
     con_info("heap_peak=%u", (unsigned)hal_heap_peak());
     con_info("heap_size=%u", (unsigned)hal_heap_size());

@@ -124,6 +124,7 @@ bool console_echo(void)
 void console_init(void)
 {
     lineed_init(&s_ed);
+    s_prompt_shown = false;
     console_set_echo(false);
 }
 

@@ -29,7 +29,7 @@ void press_init(press_t *p, bool level, uint32_t t_ms, press_cb_t cb, void *ctx)
     p->raw = level;
     p->stable = level;
     p->raw_t = t_ms;
-    p->state = PRESS_S_UNARMED;
+    p->state = level ? PRESS_S_UNARMED : PRESS_S_IDLE;
     p->t_down = t_ms;
     p->t_up = t_ms;
 }
