@@ -1,0 +1,221 @@
+"""Drive pipebutton firmware running in QEMU: the console over a Unix socket,
+the buttons over QMP.  Used by the integration tests, `tools/press` and
+`make run`'s helpers.  Standard library only."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_ELF = os.path.join(ROOT, "build", "lm3s6965evb", "pipebutton.elf")
+
+# Spec section 1: button name -> QEMU qcode.
+BUTTON_KEYS = {"select": "ctrl", "up": "up", "down": "down", "left": "left", "right": "right"}
+
+
+def qemu_command(elf, workdir, console, qmp=None, extra=()):
+    """The QEMU command line for the lm3s6965evb board, as every runner uses it."""
+    cmd = [
+        "qemu-system-arm", "-M", "lm3s6965evb", "-kernel", os.path.abspath(elf),
+        "-display", "none", "-monitor", "none",
+        "-semihosting-config", "enable=on,target=native",
+        "-nic", "none",
+    ]
+    cmd += console
+    if qmp:
+        cmd += ["-qmp", f"unix:{qmp},server=on,wait=off"]
+    return cmd + list(extra)
+
+
+class Qmp:
+    """Minimal QMP client: one command at a time, events skipped."""
+
+    def __init__(self, path, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.file = self.sock.makefile("rw", encoding="utf-8", newline="\n")
+        json.loads(self.file.readline())  # greeting
+        self.execute("qmp_capabilities")
+
+    def execute(self, command, **arguments):
+        msg = {"execute": command}
+        if arguments:
+            msg["arguments"] = arguments
+        self.file.write(json.dumps(msg) + "\n")
+        self.file.flush()
+        while True:
+            reply = json.loads(self.file.readline())
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise RuntimeError(f"QMP {command}: {reply['error']}")
+
+    def key(self, qcode, down):
+        self.execute("input-send-event", events=[
+            {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": qcode}}}])
+
+    def close(self):
+        self.sock.close()
+
+
+def press(qmp, button, kind="short"):
+    """Presses a button the way spec section 3 says tests do: 100 ms for short,
+    1500 ms for long, two 100 ms presses 150 ms apart for double."""
+    key = BUTTON_KEYS[button]
+    if kind == "short":
+        hold(qmp, key, 0.100)
+    elif kind == "long":
+        hold(qmp, key, 1.500)
+    elif kind == "double":
+        hold(qmp, key, 0.100)
+        time.sleep(0.150)
+        hold(qmp, key, 0.100)
+    else:
+        raise ValueError(f"unknown press kind {kind!r}")
+
+
+def hold(qmp, key, seconds):
+    qmp.key(key, True)
+    time.sleep(seconds)
+    qmp.key(key, False)
+
+
+def prime(qmp):
+    """QEMU holds every button line low until its key is first pressed and
+    released; one press and release of each arms them (spec section 1)."""
+    for key in BUTTON_KEYS.values():
+        qmp.key(key, True)
+    time.sleep(0.05)
+    for key in BUTTON_KEYS.values():
+        qmp.key(key, False)
+    time.sleep(0.05)
+
+
+class Device:
+    """One firmware instance in QEMU, in a scratch directory of its own."""
+
+    def __init__(self, elf=DEFAULT_ELF, workdir=None, extra=()):
+        self.workdir = workdir or tempfile.mkdtemp(prefix="pb-qemu-")
+        self.console_path = os.path.join(self.workdir, "console.sock")
+        self.qmp_path = os.path.join(self.workdir, "qmp.sock")
+        self.log = open(os.path.join(self.workdir, "console.log"), "w", encoding="utf-8")
+        cmd = qemu_command(elf, self.workdir,
+                           ["-chardev", f"socket,id=con,path={self.console_path},server=on,wait=on",
+                            "-serial", "chardev:con"],
+                           self.qmp_path, extra)
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.con = self._connect(self.console_path)
+        self.buf = b""
+        self.qmp = Qmp(self.qmp_path)
+        self.lines = []  # everything read, for failure messages
+
+    def _connect(self, path, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return s
+            except OSError:
+                s.close()
+                if self.proc.poll() is not None:
+                    out = self.proc.stdout.read().decode(errors="replace")
+                    raise RuntimeError(f"QEMU exited ({self.proc.returncode}): {out}")
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    # ---- console
+    def readline(self, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no line within {timeout}s; last lines: {self.lines[-10:]}")
+            self.con.settimeout(left)
+            try:
+                chunk = self.con.recv(4096)
+            except socket.timeout:
+                continue
+            if not chunk:
+                raise EOFError(f"console closed; last lines: {self.lines[-10:]}")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        text = line.decode("utf-8", errors="replace").rstrip("\r")
+        self.lines.append(text)
+        self.log.write(text + "\n")
+        self.log.flush()
+        return text
+
+    def expect(self, pattern, timeout=10.0):
+        """Reads lines until one matches pattern (a regex); returns the match
+        and the lines read before it."""
+        rx = re.compile(pattern)
+        skipped = []
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.readline(max(0.0, deadline - time.monotonic()))
+            m = rx.search(line)
+            if m:
+                return m, skipped
+            skipped.append(line)
+
+    def send(self, text):
+        self.con.sendall(text.encode() if isinstance(text, str) else text)
+
+    def command(self, line, timeout=10.0):
+        """Sends one command line; returns (info lines, events, final line)."""
+        self.send(line + "\r\n")
+        info, events = [], []
+        while True:
+            text = self.readline(timeout)
+            if text.startswith("EVT "):
+                events.append(text)
+            elif text == "OK" or text.startswith("OK ") or text.startswith("ERR "):
+                return info, events, text
+            else:
+                info.append(text)
+
+    # ---- buttons
+    def press(self, button, kind="short"):
+        press(self.qmp, button, kind)
+
+    def prime(self):
+        prime(self.qmp)
+
+    def close(self):
+        try:
+            self.qmp.close()
+        except OSError:
+            pass
+        self.con.close()
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def remove(self):
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def parse_pairs(line):
+    """key=value pairs of an OK or EVT line."""
+    return dict(tok.split("=", 1) for tok in line.split()[1:] if "=" in tok)
