@@ -16,6 +16,7 @@ void trigger_press(const char *action, unsigned button, press_kind_t kind, uint3
     (void)button;
     (void)kind;
     (void)t_ms;
+    /* cppcheck-suppress knownConditionTrueFalse ; constant until the config store exists */
     if (!trigger_configured()) {
         con_evt("refused reason=not-configured");
         led_flash(LED_ERROR, REFUSED_FLASH_MS);

@@ -16,7 +16,10 @@
 #      entries are derived at run time from this machine's own apt sources
 #      (Debian archive entries for this release only) and used through a private
 #      apt configuration under $DEPS_DIR/apt; /etc/apt and /var/lib/apt are only
-#      read, never written.  A stamp file makes later runs a cheap check.
+#      read, never written.  $DEPS_DIR/.sources-stamp makes later runs a cheap
+#      check.
+#   3. On success (exit 0) writes $DEPS_DIR/.bootstrap-done (the Makefile's
+#      BOOTSTRAP_STAMP); on any failure removes it, so make runs this again.
 #
 # Usage:   tools/bootstrap.sh [--help] [EXTRA-DEBIAN-PACKAGE...]
 # Env:     DEPS_DIR   where third-party sources go (default <repo>/build/deps)
@@ -32,14 +35,24 @@ REQUIRED_PACKAGES=(
     clang libclang-rt-14-dev cppcheck iproute2 util-linux
 )
 
-# Source package, required upstream version, header check.  Keep in sync with
-# verify_lwip / verify_mbedtls below.
+# Required upstream versions: matched against the Debian source version and
+# against the extracted headers (verify_lwip / verify_mbedtls).
 LWIP_UPSTREAM=2.1.3
 MBEDTLS_UPSTREAM=2.28.3
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 warn() { printf 'bootstrap: warning: %s\n' "$*" >&2; }
 die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+
+STAGE=  # temporary download/extract directory, removed on exit
+DONE=   # $DEPS_DIR/.bootstrap-done, removed on failure
+on_exit() {
+    local rc=$?
+    [[ -n $STAGE ]] && rm -rf -- "$STAGE"
+    if ((rc != 0)) && [[ -n $DONE ]]; then rm -f -- "$DONE" 2>/dev/null || true; fi
+    return "$rc"
+}
+trap on_exit EXIT
 
 usage() {
     sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
@@ -49,7 +62,7 @@ script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd -- "$script_dir/.." && pwd)
 DEPS_DIR=${DEPS_DIR:-$repo_root/build/deps}
 [[ $DEPS_DIR == /* ]] || DEPS_DIR=$PWD/$DEPS_DIR
-STAMP=$DEPS_DIR/.bootstrap.stamp
+STAMP=$DEPS_DIR/.sources-stamp
 
 packages=("${REQUIRED_PACKAGES[@]}")
 for arg in "$@"; do
@@ -60,6 +73,7 @@ for arg in "$@"; do
     [[ $arg =~ ^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$ ]] || die "'$arg' is not a Debian package name"
     packages+=("$arg")
 done
+DONE=$DEPS_DIR/.bootstrap-done
 
 # ---------------------------------------------------------------------------
 # Step 1: Debian packages
@@ -217,7 +231,7 @@ debian_signed_by() {
 }
 
 fetch_sources() {
-    command -v dpkg-source >/dev/null 2>&1 || die "dpkg-source not found; install dpkg-dev first (see above)"
+    command -v dpkg-source >/dev/null 2>&1 || die "dpkg-source not found: lwip/mbedtls sources need dpkg-dev installed first"
     command -v apt-get >/dev/null 2>&1 || die "apt-get not found"
 
     local codename
@@ -360,10 +374,8 @@ fetch_sources() {
 
     # --- download, extract, verify ----------------------------------------
     say "fetching source packages ${want[*]}"
-    local stage
-    stage=$(mktemp -d "$DEPS_DIR/.fetch.XXXXXX")
-    # shellcheck disable=SC2064 # expand now: $stage is local
-    trap "rm -rf -- $(printf '%q' "$stage")" EXIT
+    STAGE=$(mktemp -d "$DEPS_DIR/.fetch.XXXXXX")
+    local stage=$STAGE
     chmod 755 "$stage"
     # As root apt downloads as the unprivileged _apt user when it can write here.
     ((EUID == 0)) && getent passwd _apt >/dev/null && chown _apt "$stage"
@@ -393,12 +405,13 @@ fetch_sources() {
     printf 'lwip %s %s\nmbedtls %s %s\n' \
         "$LWIP_UPSTREAM" "${want[0]#*=}" "$MBEDTLS_UPSTREAM" "${want[1]#*=}" >"$STAMP"
     rm -rf -- "$stage"
-    trap - EXIT
+    STAGE=
     say "extracted and verified ${want[*]} in $DEPS_DIR"
 }
 
-sources_status=ok
-if ! stamp_ok; then
+# Makes sure $DEPS_DIR holds the verified sources (fast path: stamp + headers).
+ensure_sources() {
+    stamp_ok && return 0
     mkdir -p "$DEPS_DIR" || die "cannot create $DEPS_DIR"
     [[ -w $DEPS_DIR ]] || die "$DEPS_DIR is not writable by $(id -un)"
     # Serialise concurrent runs (e.g. make -j run test); re-check once locked.
@@ -406,22 +419,22 @@ if ! stamp_ok; then
         exec 9>"$DEPS_DIR/.bootstrap.lock"
         flock 9
     fi
-    if stamp_ok; then
-        :
-    elif ((${#missing[@]} > 0)) && ! command -v dpkg-source >/dev/null 2>&1; then
-        sources_status="not fetched (dpkg-source missing)"
-        warn "cannot fetch lwip/mbedtls sources until dpkg-dev is installed"
-    else
-        fetch_sources
-    fi
-fi
+    stamp_ok || fetch_sources
+}
 
 if ((${#missing[@]} > 0)); then
-    printf 'bootstrap: error: %d required package(s) missing: %s\n' "${#missing[@]}" "${missing[*]}" >&2
+    # Non-root with packages missing: still try step 2 (in a subshell, so that
+    # a failure there does not hide the install line), then fail.  Not written
+    # as `(...) || true`, which would switch off `set -e` inside the subshell.
+    set +e
+    (set -e; trap on_exit EXIT; ensure_sources)
+    set -e
+    printf 'bootstrap: error: %d package(s) missing: %s\n' "${#missing[@]}" "${missing[*]}" >&2
     say "install them with:"
     printf 'sudo apt-get install -y %s\n' "${missing[*]}"
     exit 1
 fi
 
-[[ $sources_status == ok ]] || die "third-party sources $sources_status"
+ensure_sources
+{ cp -- "$STAMP" "$DONE"; } 2>/dev/null || warn "cannot write $DONE"
 say "ok: ${#packages[@]} packages installed; $(tr '\n' ' ' <"$STAMP" | awk '{print $1 " " $3 ", " $4 " " $6}') in $DEPS_DIR"

@@ -13,7 +13,10 @@ static uint8_t *s_brk = _heap_start;
 void *_sbrk(ptrdiff_t incr)
 {
     uint8_t *prev = s_brk;
-    if (incr > _heap_end - s_brk || incr < _heap_start - s_brk) {
+    /* Linker symbols are addresses, not objects: compare them as numbers. */
+    intptr_t room = (intptr_t)((uintptr_t)_heap_end - (uintptr_t)s_brk);
+    intptr_t used = (intptr_t)((uintptr_t)s_brk - (uintptr_t)_heap_start);
+    if (incr > room || -incr > used) {
         errno = ENOMEM;
         return (void *)-1;
     }
@@ -24,10 +27,10 @@ void *_sbrk(ptrdiff_t incr)
 /* sbrk never gives memory back in newlib-nano, so the break is the peak. */
 size_t hal_heap_peak(void)
 {
-    return (size_t)(s_brk - _heap_start);
+    return (size_t)((uintptr_t)s_brk - (uintptr_t)_heap_start);
 }
 
 size_t hal_heap_size(void)
 {
-    return (size_t)(_heap_end - _heap_start);
+    return (size_t)((uintptr_t)_heap_end - (uintptr_t)_heap_start);
 }

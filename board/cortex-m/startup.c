@@ -19,17 +19,19 @@ int main(void);
 void Reset_Handler(void)
 {
     board_early_init();
-    for (uint32_t *src = _sidata, *dst = _sdata; dst < _edata;) {
+    /* Linker symbols are addresses, not objects: compare them as numbers. */
+    const uint32_t *src = _sidata;
+    for (uint32_t *dst = _sdata; (uintptr_t)dst < (uintptr_t)_edata;) {
         *dst++ = *src++;
     }
-    for (uint32_t *dst = _sbss; dst < _ebss;) {
+    for (uint32_t *dst = _sbss; (uintptr_t)dst < (uintptr_t)_ebss;) {
         *dst++ = 0;
     }
     /* Paint up to a margin below the live stack pointer: the words above it
      * hold this function's own frame. */
-    uint32_t *sp;
+    uintptr_t sp;
     __asm__ volatile("mov %0, sp" : "=r"(sp));
-    for (uint32_t *p = _sstack; p < sp - 16; p++) {
+    for (uint32_t *p = _sstack; (uintptr_t)p < sp - 64u; p++) {
         *p = STACK_PAINT;
     }
     for (void (**fn)(void) = __init_array_start; fn < __init_array_end; fn++) {
@@ -48,7 +50,7 @@ size_t hal_stack_size(void)
 size_t hal_stack_peak(void)
 {
     const uint32_t *p = _sstack;
-    while (p < _estack && *p == STACK_PAINT) {
+    while ((uintptr_t)p < (uintptr_t)_estack && *p == STACK_PAINT) {
         p++;
     }
     return (size_t)((uintptr_t)_estack - (uintptr_t)p);

@@ -20,7 +20,8 @@ void SysTick_Handler(void)
 {
     uint32_t now = s_ms + 1u;
     s_ms = now;
-    if (now == 0) {
+    /* cppcheck-suppress knownConditionTrueFalse ; it is true once every 49.7 days */
+    if (now == 0u) {
         s_ms_hi = s_ms_hi + 1u;
     }
     hal_tick_hook_t hook = s_hook;

@@ -11,9 +11,10 @@
 
 /* ---- clocks ---- */
 
-/* HSE in bypass: the ST-LINK's MCO drives PH0 with 8 MHz (solder bridge SB148,
- * fitted by default).  Both PLL inputs are brought to 2 MHz, the VCO input ST
- * recommends for the least jitter, so N, P and Q are the same for either. */
+/* HSE in bypass: the ST-LINK's MCO drives PH0 with 8 MHz through a solder
+ * bridge fitted at the factory (UM1974, "HSE clock").  Both PLL inputs are
+ * brought to 2 MHz, the VCO input ST recommends for the least jitter, so N, P
+ * and Q are the same for either. */
 #define BOARD_HSE_HZ    8000000u
 #define BOARD_HSI_HZ    16000000u
 #define BOARD_PLL_M_HSE 4u
@@ -72,7 +73,7 @@ uint32_t board_pclk1_hz(void);
 
 /* Waits until (*reg & mask) == want, for at least timeout_us; returns whether
  * it got there.  Works before the tick runs and with interrupts masked. */
-bool board_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t timeout_us);
+bool board_wait(const volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t timeout_us);
 
 /* USART3 and its interrupt; its pins are set up by board.c beforehand. */
 void board_console_init(void);

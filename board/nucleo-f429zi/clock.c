@@ -28,6 +28,11 @@ static uint32_t s_pclk1_hz = BOARD_HSI_HZ;
  * each switch down. */
 static uint32_t s_cycles_per_us = BOARD_HSI_HZ / 1000000u;
 
+static uint32_t cycles_since(uint32_t start)
+{
+    return DWT_CYCCNT - start; /* modulo 2^32: right across the wrap */
+}
+
 void board_early_init(void)
 {
     /* We build with -mfloat-abi=hard: the first FP instruction the compiler
@@ -39,7 +44,7 @@ void board_early_init(void)
     __asm__ volatile("dsb\n isb" ::: "memory");
 }
 
-bool board_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t timeout_us)
+bool board_wait(const volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t timeout_us)
 {
     /* Good up to about 23 s at 180 MHz; every caller asks for far less. */
     uint32_t budget = timeout_us * s_cycles_per_us;
@@ -51,7 +56,7 @@ bool board_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t t
         if ((*reg & mask) == want) {
             return true;
         }
-        if (DWT_CYCCNT - start > budget) {
+        if (cycles_since(start) > budget) {
             break;
         }
     }
@@ -146,7 +151,7 @@ board_clock_t board_clock_init(void)
         s_source = BOARD_CLOCK_HSE_PLL;
         return s_source;
     }
-    /* No MCO on PH0 (SB148 open, or an ST-LINK that does not drive it). */
+    /* No MCO on PH0: its solder bridge opened, or an ST-LINK that does not drive it. */
     run_on_hsi();
     hse_stop();
     if (pll_start(RCC_PLLCFGR_PLLM(BOARD_PLL_M_HSI)) && switch_to_pll()) {
