@@ -52,10 +52,14 @@ VERSION := $(shell sed -n 's/^\#define PB_VERSION "\(.*\)"/\1/p' firmware/versio
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes
 CFLAGS := $(BOARD_CPU) -Os -g3 -std=c11 -ffunction-sections -fdata-sections \
           -fno-common -ffreestanding $(WARN) \
-          -DPB_BOARD_NAME=\"$(BOARD)\" $(BOARD_DEFS) \
-          -Ifirmware -Ihal -Iboard/cortex-m -Iboard/$(BOARD) -Ifirmware/port \
-          -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include \
-          -MMD -MP
+          -DPB_BOARD_NAME=\"$(BOARD)\" $(BOARD_DEFS) -MMD -MP
+
+# The layering, enforced by the include paths: portable code sees only hal/
+# and the libraries; boards see hal/ and board code, never the application.
+$(OUT)/obj/firmware/%.o: INCLUDES = -Ifirmware -Ifirmware/port -Ihal \
+                                    -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include
+$(OUT)/obj/hal/%.o:      INCLUDES = -Ihal
+$(OUT)/obj/board/%.o:    INCLUDES = -Ihal -Iboard/cortex-m -Iboard/$(BOARD)
 # Third-party code is built with its own warnings, not ours.
 DEP_CFLAGS := $(BOARD_CPU) -Os -g3 -ffunction-sections -fdata-sections \
           -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -w -MMD -MP
@@ -90,7 +94,7 @@ $(BOOTSTRAP_STAMP):
 $(OUT)/obj/%.o: %.c | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(OUT)/deps/%.o: $(DEPS_DIR)/%.c | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)

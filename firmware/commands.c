@@ -58,6 +58,7 @@ static void cmd_status(const char *args)
     con_info("stack_peak=%u", (unsigned)hal_stack_peak());
     con_info("stack_size=%u", (unsigned)hal_stack_size());
     con_info("console_overruns=%lu", (unsigned long)hal_console_rx_overruns());
+    con_info("console_dropped=%lu", (unsigned long)console_tx_dropped());
     con_ok(NULL);
 }
 

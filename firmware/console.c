@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "hal_console.h"
+#include "hal_time.h"
 #include "hal_wdt.h"
 #include "lineed.h"
 
@@ -14,19 +15,37 @@ static bool s_echo;
 static bool s_prompt_shown; /* "> " and the partial line are on the terminal */
 static uint32_t s_finals;
 
+/* Longest wait for room in the transmit buffer before output is given up:
+ * 2 KB drain in 180 ms at 115200 baud, so only a dead UART gets here. */
+#define CON_STALL_MS 500u
+
+static uint32_t s_dropped;
+
 static void write_all(const char *s, size_t len)
 {
     const uint8_t *p = (const uint8_t *)s;
+    uint32_t progress_at = hal_millis();
     while (len > 0) {
         size_t n = hal_console_write(p, len);
         p += n;
         len -= n;
+        if (n > 0) {
+            progress_at = hal_millis();
+        } else if ((uint32_t)(hal_millis() - progress_at) >= CON_STALL_MS) {
+            s_dropped += (uint32_t)len;
+            return;
+        }
         if (len > 0) {
             /* The UART drains the buffer by interrupt; a long `help` waits
              * here for a few milliseconds at most. */
             hal_wdt_feed();
         }
     }
+}
+
+uint32_t console_tx_dropped(void)
+{
+    return s_dropped;
 }
 
 static void echo_out(const char *s, size_t len)
@@ -125,6 +144,7 @@ void console_init(void)
 {
     lineed_init(&s_ed);
     s_prompt_shown = false;
+    s_dropped = 0;
     console_set_echo(false);
 }
 

@@ -28,6 +28,9 @@ void con_err(const char *code, const char *fmt, ...) __attribute__((format(print
 /* `EVT <name and pairs>`; safe to call at any time from the superloop. */
 void con_evt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Output bytes given up because the UART took nothing for CON_STALL_MS. */
+uint32_t console_tx_dropped(void);
+
 void console_set_echo(bool on);
 bool console_echo(void);
 

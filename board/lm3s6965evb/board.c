@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "board_buttons.h"
 #include "cortexm.h"
 #include "hal.h"
 #include "lm3s6965.h"
@@ -154,53 +155,26 @@ void board_console_panic_write(const char *s)
 
 /* ---------------------------------------------------------------- buttons */
 
-typedef struct {
-    const char *name;
-    uint32_t port;
-    uint8_t pin;
-} button_pin_t;
-
-#define X(name, port, pin) {#name, port, pin},
-static const button_pin_t s_buttons[] = {BOARD_BUTTONS};
+#define X BOARD_BUTTON_ENTRY
+const board_button_t board_buttons[] = {BOARD_BUTTONS};
 #undef X
-#define BUTTON_COUNT (sizeof s_buttons / sizeof s_buttons[0])
+const unsigned board_button_count = sizeof board_buttons / sizeof board_buttons[0];
+const unsigned board_button_primary = BOARD_BUTTON_PRIMARY;
 
 static void buttons_init(void)
 {
     SYSCTL_RCGC2 |= SYSCTL_RCGC2_GPIOE | SYSCTL_RCGC2_GPIOF;
-    for (unsigned i = 0; i < BUTTON_COUNT; i++) {
-        uint32_t mask = 1u << s_buttons[i].pin;
-        GPIO_DIR(s_buttons[i].port) &= ~mask;
-        GPIO_PUR(s_buttons[i].port) |= mask;
-        GPIO_DEN(s_buttons[i].port) |= mask;
+    for (unsigned i = 0; i < board_button_count; i++) {
+        uint32_t mask = 1u << board_buttons[i].pin;
+        GPIO_DIR(board_buttons[i].port) &= ~mask;
+        GPIO_PUR(board_buttons[i].port) |= mask;
+        GPIO_DEN(board_buttons[i].port) |= mask;
     }
 }
 
-unsigned hal_button_count(void)
+bool board_pin_read(uint32_t port, unsigned pin)
 {
-    return BUTTON_COUNT;
-}
-
-const char *hal_button_name(unsigned index)
-{
-    return index < BUTTON_COUNT ? s_buttons[index].name : "?";
-}
-
-unsigned hal_button_primary(void)
-{
-    return BOARD_BUTTON_PRIMARY;
-}
-
-uint32_t hal_button_levels(void)
-{
-    uint32_t levels = 0;
-    for (unsigned i = 0; i < BUTTON_COUNT; i++) {
-        /* active low */
-        if (GPIO_DATA(s_buttons[i].port, 1u << s_buttons[i].pin) == 0) {
-            levels |= 1u << i;
-        }
-    }
-    return levels;
+    return GPIO_DATA(port, 1u << pin) != 0;
 }
 
 /* ---------------------------------------------------------------- LED */

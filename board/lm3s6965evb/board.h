@@ -15,12 +15,12 @@
 
 /* Buttons: the evaluation board's navigation switches, active low with the
  * pad's pull-up.  Index order is the order `status` and events list them. */
-#define BOARD_BUTTONS                 \
-    X(select, GPIOF_BASE, 1u)         \
-    X(up,     GPIOE_BASE, 0u)         \
-    X(down,   GPIOE_BASE, 1u)         \
-    X(left,   GPIOE_BASE, 2u)         \
-    X(right,  GPIOE_BASE, 3u)
+#define BOARD_BUTTONS                      \
+    X(select, GPIOF_BASE, 1u, true)        \
+    X(up,     GPIOE_BASE, 0u, true)        \
+    X(down,   GPIOE_BASE, 1u, true)        \
+    X(left,   GPIOE_BASE, 2u, true)        \
+    X(right,  GPIOE_BASE, 3u, true)
 #define BOARD_BUTTON_PRIMARY 0u
 
 /* The one user LED, "status", on PF0, active high. */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "board_buttons.h"
 #include "cortexm.h"
 #include "hal.h"
 #include "stm32f429.h"
@@ -35,42 +36,15 @@ static void pin_af(uint32_t port, unsigned pin, uint32_t af)
 
 /* ---------------------------------------------------------------- buttons */
 
-typedef struct {
-    const char *name;
-    uint32_t port;
-    uint8_t pin;
-} button_pin_t;
-
-#define X(name, port, pin) {#name, port, pin},
-static const button_pin_t s_buttons[] = {BOARD_BUTTONS};
+#define X BOARD_BUTTON_ENTRY
+const board_button_t board_buttons[] = {BOARD_BUTTONS};
 #undef X
-#define BUTTON_COUNT (sizeof s_buttons / sizeof s_buttons[0])
+const unsigned board_button_count = sizeof board_buttons / sizeof board_buttons[0];
+const unsigned board_button_primary = BOARD_BUTTON_PRIMARY;
 
-unsigned hal_button_count(void)
+bool board_pin_read(uint32_t port, unsigned pin)
 {
-    return BUTTON_COUNT;
-}
-
-const char *hal_button_name(unsigned index)
-{
-    return index < BUTTON_COUNT ? s_buttons[index].name : "?";
-}
-
-unsigned hal_button_primary(void)
-{
-    return BOARD_BUTTON_PRIMARY;
-}
-
-uint32_t hal_button_levels(void)
-{
-    uint32_t levels = 0;
-    for (unsigned i = 0; i < BUTTON_COUNT; i++) {
-        /* active high: B1 pulls PC13 up to 3.3 V against the board's pull-down */
-        if (GPIO_IDR(s_buttons[i].port) & (1u << s_buttons[i].pin)) {
-            levels |= 1u << i;
-        }
-    }
-    return levels;
+    return (GPIO_IDR(port) & (1u << pin)) != 0;
 }
 
 /* ---------------------------------------------------------------- LEDs */
@@ -104,8 +78,9 @@ static void pins_init(void)
     RCC_AHB1ENR |= RCC_AHB1ENR_GPIOBEN | RCC_AHB1ENR_GPIOCEN | RCC_AHB1ENR_GPIODEN;
     (void)RCC_AHB1ENR; /* two cycles before the ports see their clocks */
 
-    for (unsigned i = 0; i < BUTTON_COUNT; i++) {
-        pin_mode(s_buttons[i].port, s_buttons[i].pin, GPIO_MODE_INPUT, GPIO_PUPD_NONE);
+    /* B1 has its own pull-down on the board: no internal pull. */
+    for (unsigned i = 0; i < board_button_count; i++) {
+        pin_mode(board_buttons[i].port, board_buttons[i].pin, GPIO_MODE_INPUT, GPIO_PUPD_NONE);
     }
     for (unsigned role = 0; role < HAL_LED_ROLES; role++) {
         const led_pin_t *led = &s_leds[role];

@@ -38,7 +38,7 @@
 /* ---- buttons: B1 "user" on PC13, active high (external pull-down on the
  * board).  Index order is the order `status` and events list them. ---- */
 #define BOARD_BUTTONS \
-    X(user, GPIOC_BASE, 13u)
+    X(user, GPIOC_BASE, 13u, false)
 #define BOARD_BUTTON_PRIMARY 0u
 
 /* ---- LEDs by role, all active high, push-pull ---- */

@@ -33,4 +33,6 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
-"$gdb" "$elf" -ex "target extended-remote :$port" -ex 'monitor reset halt' "$@"
+# Debug what was just built: load it, then start from reset.
+"$gdb" "$elf" -ex "target extended-remote :$port" -ex 'monitor reset halt' -ex load \
+    -ex 'monitor reset halt' "$@"

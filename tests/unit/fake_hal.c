@@ -9,6 +9,7 @@ static size_t s_in_len, s_in_pos;
 static char *s_out;
 static size_t s_out_len, s_out_cap;
 static size_t s_write_chunk;
+static bool s_stalled;
 static uint64_t s_now;
 static hal_tick_hook_t s_hook;
 static uint32_t s_levels;
@@ -29,6 +30,7 @@ void fake_hal_reset_all(void)
     s_out = NULL;
     s_out_len = s_out_cap = 0;
     s_write_chunk = 0;
+    s_stalled = false;
     s_now = 0;
     s_hook = NULL;
     s_levels = 0;
@@ -84,8 +86,17 @@ size_t hal_console_read(uint8_t *buf, size_t max)
     return n;
 }
 
+void fake_console_set_stalled(bool stalled)
+{
+    s_stalled = stalled;
+}
+
 size_t hal_console_write(const uint8_t *buf, size_t len)
 {
+    if (s_stalled) {
+        s_now++; /* time passes while the writer waits */
+        return 0;
+    }
     if (s_write_chunk && len > s_write_chunk) {
         len = s_write_chunk;
     }

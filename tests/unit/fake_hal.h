@@ -21,6 +21,9 @@ char *fake_console_take(void);
 /* Limits how many bytes one hal_console_write accepts (0 = unlimited). */
 void fake_console_set_write_chunk(size_t n);
 
+/* A UART that accepts nothing; each attempt lets 1 ms pass. */
+void fake_console_set_stalled(bool stalled);
+
 /* Clock: advancing runs the tick hook once per millisecond, like SysTick. */
 void fake_time_set(uint32_t ms);
 void fake_time_advance(uint32_t ms);

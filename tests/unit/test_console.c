@@ -164,6 +164,19 @@ static void output_waits_for_room_instead_of_dropping(void **state)
     free(out);
 }
 
+static void output_gives_up_on_a_dead_uart(void **state)
+{
+    (void)state;
+    fake_console_set_stalled(true);
+    con_evt("press button=up kind=short");
+    fake_console_set_stalled(false);
+    assert_int_equal(console_tx_dropped(), strlen("EVT press button=up kind=short\r\n"));
+    assert_true(hal_millis() >= 500);
+    char *out = run("version\r");
+    assert_true(strncmp(out, "OK version=", 11) == 0); /* and it works again */
+    free(out);
+}
+
 static void reboot_answers_ok_before_resetting(void **state)
 {
     (void)state;
@@ -200,6 +213,7 @@ int main(void)
         cmocka_unit_test_setup(event_with_echo_breaks_the_line_and_redraws_it, setup),
         cmocka_unit_test_setup(event_without_echo_is_one_line, setup),
         cmocka_unit_test_setup(output_waits_for_room_instead_of_dropping, setup),
+        cmocka_unit_test_setup(output_gives_up_on_a_dead_uart, setup),
         cmocka_unit_test_setup(reboot_answers_ok_before_resetting, setup),
         cmocka_unit_test_setup(diag_rejects_unknown_test, setup),
     };
