@@ -2,6 +2,8 @@
 # `make test` runs every test.  `make help` lists the rest.
 
 MAKEFLAGS += --no-builtin-rules
+# Objects built through pattern chains are kept, not deleted as intermediates.
+.SECONDARY:
 .SUFFIXES:
 
 BOARDS := $(patsubst board/%/board.mk,%,$(wildcard board/*/board.mk))
@@ -41,7 +43,10 @@ SRCS := $(FW_SRCS) $(HAL_SRCS) $(CM_SRCS) $(BOARD_SRCS)
 # A trivial use of each third-party library proves the cross toolchain path;
 # the networking and TLS issues grow these lists.
 MBEDTLS_SRCS := $(MBEDTLS_DIR)/library/version.c
-LWIP_SRCS    := $(LWIP_DIR)/src/core/def.c
+LWIP_CORE := init def dns inet_chksum ip mem memp netif pbuf stats sys tcp tcp_in tcp_out timeouts udp
+LWIP_IPV4 := dhcp etharp icmp ip4 ip4_addr
+LWIP_SRCS := $(LWIP_CORE:%=$(LWIP_DIR)/src/core/%.c) $(LWIP_IPV4:%=$(LWIP_DIR)/src/core/ipv4/%.c) \
+             $(LWIP_DIR)/src/netif/ethernet.c $(LWIP_DIR)/src/apps/sntp/sntp.c
 DEP_SRCS := $(MBEDTLS_SRCS) $(LWIP_SRCS)
 
 OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(SRCS)) \
@@ -129,24 +134,39 @@ debug: all
 run: bootstrap all
 	$(Q)bash tools/run.sh $(ELF)
 
-UNIT_CFLAGS := -std=c11 -g -O1 $(WARN) -Wno-strict-prototypes -fsanitize=address,undefined \
-               -fno-sanitize-recover=all -fno-omit-frame-pointer -Ifirmware -Ihal -Itests/unit \
-               -DPB_BOARD_NAME=\"host\"
-UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(BUILD)/host/test_%,$(wildcard tests/unit/test_*.c))
-UNIT_COMMON := $(wildcard tests/unit/fake_*.c) hal/ringbuf.c
+UNIT_CFLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer -DPB_BOARD_NAME=\"host\" -MMD -MP
+UNIT_INC := -Ifirmware -Ifirmware/port -Ihal -Itests/unit -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include
+HOST := $(BUILD)/host
+UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(HOST)/test_%,$(wildcard tests/unit/test_*.c))
+# Everything a test may need, compiled once: the portable firmware (not
+# main.c), the fakes of hal/, and the same third-party sources as the image.
+UNIT_SRCS := $(filter-out firmware/main.c,$(FW_SRCS)) hal/ringbuf.c $(wildcard tests/unit/fake_*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(HOST)/obj/%.o) $(DEP_SRCS:$(DEPS_DIR)/%.c=$(HOST)/deps/%.o)
 
-$(BUILD)/host/test_%: tests/unit/test_%.c $(UNIT_COMMON) $(FW_SRCS) $(wildcard firmware/*.h hal/*.h tests/unit/*.h) | $(BOOTSTRAP_STAMP)
+$(HOST)/obj/%.o: %.c | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)gcc $(UNIT_CFLAGS) -I$(MBEDTLS_DIR)/include -I$(LWIP_DIR)/src/include -Ifirmware/port \
-	    $< $(UNIT_COMMON) $(filter-out firmware/main.c,$(FW_SRCS)) $(MBEDTLS_DIR)/library/version.c -lcmocka -o $@
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)gcc $(UNIT_CFLAGS) $(UNIT_INC) -c $< -o $@
+
+$(HOST)/deps/%.o: $(DEPS_DIR)/%.c | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -w \
+	    -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -c $< -o $@
+
+$(HOST)/test_%: $(HOST)/obj/tests/unit/test_%.o $(UNIT_OBJS)
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)gcc $(UNIT_CFLAGS) $^ -lcmocka -o $@
+
+-include $(wildcard $(HOST)/obj/*/*.d $(HOST)/obj/*/*/*.d)
 
 unit: $(UNIT_TESTS)
 	$(Q)bash tools/run-unit.sh $(UNIT_TESTS)
 
 integration: bootstrap
 	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
-	$(Q)cd tests/integration && $(PYTHON) -m pytest -q -rs
+	$(Q)cd tests/integration && ../../tools/netns $(PYTHON) -m pytest -q -rs
 
 check:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

@@ -4,10 +4,13 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "commands.h"
 #include "console.h"
 #include "device.h"
 #include "hal.h"
 #include "led.h"
+#include "net.h"
+#include "wallclock.h"
 #include "lwip/init.h"
 #include "mbedtls/version.h"
 #include "version.h"
@@ -48,6 +51,16 @@ static void cmd_echo(const char *args)
 static void cmd_status(const char *args)
 {
     (void)args;
+    uint64_t utc_ms;
+    con_info("net=%s", net_is_up() ? "up" : "down");
+    con_info("reach=%s", net_reach());
+    con_info("ip=%s", net_ip());
+    con_info("time=%s", wallclock_state_name());
+    if (wallclock_now(&utc_ms)) {
+        char iso[WALLCLOCK_ISO_LEN];
+        wallclock_format(utc_ms, iso);
+        con_info("utc=%s", iso);
+    }
     con_info("board=%s", hal_board_name());
     con_info("reset=%s", device_reset_name(hal_reset_cause()));
     char num[21];
@@ -59,6 +72,7 @@ static void cmd_status(const char *args)
     con_info("stack_size=%u", (unsigned)hal_stack_size());
     con_info("console_overruns=%lu", (unsigned long)hal_console_rx_overruns());
     con_info("console_dropped=%lu", (unsigned long)console_tx_dropped());
+    con_info("frames_dropped=%lu", (unsigned long)net_frames_dropped());
     con_ok(NULL);
 }
 
@@ -93,6 +107,9 @@ const cmd_t cmd_table[] = {
     {"version", "", "firmware, board and library versions", cmd_version},
     {"status", "", "device state as key=value lines", cmd_status},
     {"echo", "on|off", "echo input and show a prompt (for people)", cmd_echo},
+    {"config", "show|get|set|unset ...", "read and change the configuration", cmd_config},
+    {"net", "resolve <name>", "look a name up through the configured DNS", cmd_net},
+    {"time", "set <iso8601>", "set the clock by hand (until NTP answers)", cmd_time},
     {"reboot", "", "restart the device", cmd_reboot},
     {"diag", "fault|watchdog", "test the fault or watchdog reset", cmd_diag},
     {NULL, NULL, NULL, NULL},

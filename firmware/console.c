@@ -14,6 +14,7 @@ static lineed_t s_ed;
 static bool s_echo;
 static bool s_prompt_shown; /* "> " and the partial line are on the terminal */
 static uint32_t s_finals;
+static bool s_deferred; /* a command's final line is still to come */
 
 /* Longest wait for room in the transmit buffer before output is given up:
  * 2 KB drain in 180 ms at 115200 baud, so only a dead UART gets here. */
@@ -55,7 +56,7 @@ static void echo_out(const char *s, size_t len)
 
 static void show_prompt(void)
 {
-    if (s_echo && !s_prompt_shown) {
+    if (s_echo && !s_prompt_shown && !s_deferred) {
         write_all("> ", 2);
         lineed_redraw(&s_ed);
         s_prompt_shown = true;
@@ -95,13 +96,28 @@ void con_info(const char *fmt, ...)
     va_end(ap);
 }
 
+static void finished(void)
+{
+    s_finals++;
+    if (s_deferred) {
+        s_deferred = false;
+        show_prompt();
+    }
+}
+
+void console_defer(void)
+{
+    s_deferred = true;
+    s_finals++; /* the dispatcher's "exactly one final line" is kept later */
+}
+
 void con_ok(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vline(fmt != NULL ? "OK " : "OK", fmt, ap);
     va_end(ap);
-    s_finals++;
+    finished();
 }
 
 void con_err(const char *code, const char *fmt, ...)
@@ -112,7 +128,7 @@ void con_err(const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vline(prefix, fmt, ap);
     va_end(ap);
-    s_finals++;
+    finished();
 }
 
 void con_evt(const char *fmt, ...)
@@ -145,14 +161,17 @@ void console_init(void)
     lineed_init(&s_ed);
     s_prompt_shown = false;
     s_dropped = 0;
+    s_deferred = false;
     console_set_echo(false);
 }
 
 void console_task(void)
 {
-    uint8_t buf[32];
+    /* One byte at a time: a deferred command stops the reading right after
+     * its line, leaving the rest buffered. */
+    uint8_t buf[1];
     size_t n;
-    while ((n = hal_console_read(buf, sizeof buf)) > 0) {
+    while (!s_deferred && (n = hal_console_read(buf, sizeof buf)) > 0) {
         for (size_t i = 0; i < n; i++) {
             show_prompt();
             lineed_result_t r = lineed_feed(&s_ed, (char)buf[i]);
@@ -166,7 +185,9 @@ void console_task(void)
                 cmd_dispatch(s_ed.line);
             }
             lineed_reset(&s_ed);
-            show_prompt();
+            if (!s_deferred) {
+                show_prompt();
+            }
         }
     }
 }

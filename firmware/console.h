@@ -31,6 +31,11 @@ void con_evt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Output bytes given up because the UART took nothing for CON_STALL_MS. */
 uint32_t console_tx_dropped(void);
 
+/* A command whose answer comes later (a DNS lookup, say) calls this instead
+ * of answering; input waits in the receive buffer until that command's
+ * con_ok/con_err arrives. */
+void console_defer(void);
+
 void console_set_echo(bool on);
 bool console_echo(void);
 

@@ -18,13 +18,26 @@ DEFAULT_ELF = os.path.join(ROOT, "build", "lm3s6965evb", "pipebutton.elf")
 BUTTON_KEYS = {"select": "ctrl", "up": "up", "down": "down", "left": "left", "right": "right"}
 
 
-def qemu_command(elf, workdir, console, qmp=None, extra=()):
-    """The QEMU command line for the lm3s6965evb board, as every runner uses it."""
+def in_private_netns():
+    """True inside tools/netns: a namespace whose only interface is lo."""
+    if os.environ.get("PB_NETNS") != "1":
+        return False
+    with open("/proc/self/net/dev", encoding="ascii") as f:
+        names = [line.split(":")[0].strip() for line in f.readlines()[2:]]
+    return names == ["lo"]
+
+
+def qemu_command(elf, workdir, console, qmp=None, extra=(), net=False):
+    """The QEMU command line for the lm3s6965evb board, as every runner uses it.
+    net=True gives the device QEMU's user network (host loopback at 10.0.2.2),
+    which is allowed only inside a private namespace (spec section 7)."""
+    if net and not in_private_netns():
+        raise RuntimeError("the firmware's network runs only inside tools/netns (spec section 7)")
     cmd = [
         "qemu-system-arm", "-M", "lm3s6965evb", "-kernel", os.path.abspath(elf),
         "-display", "none", "-monitor", "none",
         "-semihosting-config", "enable=on,target=native",
-        "-nic", "none",
+        "-nic", "user,model=stellaris,id=net0" if net else "none",
     ]
     cmd += console
     if qmp:
@@ -108,7 +121,7 @@ def prime(qmp):
 class Device:
     """One firmware instance in QEMU, in a scratch directory of its own."""
 
-    def __init__(self, elf=DEFAULT_ELF, workdir=None, extra=()):
+    def __init__(self, elf=DEFAULT_ELF, workdir=None, extra=(), net=False):
         self.workdir = workdir or tempfile.mkdtemp(prefix="pb-qemu-")
         self.console_path = os.path.join(self.workdir, "console.sock")
         self.qmp_path = os.path.join(self.workdir, "qmp.sock")
@@ -116,7 +129,7 @@ class Device:
         cmd = qemu_command(elf, self.workdir,
                            ["-chardev", f"socket,id=con,path={self.console_path},server=on,wait=on",
                             "-serial", "chardev:con"],
-                           self.qmp_path, extra)
+                           self.qmp_path, extra, net)
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.con = self._connect(self.console_path)
@@ -190,6 +203,15 @@ class Device:
                 return info, events, text
             else:
                 info.append(text)
+
+    def status(self):
+        """`status` as a dict."""
+        info, _, final = self.command("status")
+        assert final == "OK", final
+        return dict(line.split("=", 1) for line in info)
+
+    def set_link(self, up):
+        self.qmp.execute("set_link", name="net0", up=up)
 
     # ---- buttons
     def press(self, button, kind="short"):

@@ -87,6 +87,55 @@
 #define WDT_TEST_STALL (1u << 8)
 #define WDT_UNLOCK_KEY 0x1ACCE551u
 
+/* Ethernet controller (MAC and its internal PHY) */
+#define ETH_BASE     0x40048000u
+#define MAC_RIS      REG32(ETH_BASE + 0x000u) /* read: raw status; write: MACIACK */
+#define MAC_IACK     REG32(ETH_BASE + 0x000u)
+#define MAC_IM       REG32(ETH_BASE + 0x004u)
+#define MAC_RCTL     REG32(ETH_BASE + 0x008u)
+#define MAC_TCTL     REG32(ETH_BASE + 0x00Cu)
+#define MAC_DATA     REG32(ETH_BASE + 0x010u)
+#define MAC_IA0      REG32(ETH_BASE + 0x014u)
+#define MAC_IA1      REG32(ETH_BASE + 0x018u)
+#define MAC_THR      REG32(ETH_BASE + 0x01Cu)
+#define MAC_MCTL     REG32(ETH_BASE + 0x020u)
+#define MAC_MDV      REG32(ETH_BASE + 0x024u)
+#define MAC_MTXD     REG32(ETH_BASE + 0x02Cu)
+#define MAC_MRXD     REG32(ETH_BASE + 0x030u)
+#define MAC_NP       REG32(ETH_BASE + 0x034u)
+#define MAC_TR       REG32(ETH_BASE + 0x038u)
+
+#define MAC_INT_RX    (1u << 0)
+#define MAC_INT_TXER  (1u << 1)
+#define MAC_INT_TXEMP (1u << 2)
+#define MAC_INT_FOV   (1u << 3)
+#define MAC_INT_RXER  (1u << 4)
+#define MAC_RCTL_RXEN    (1u << 0)
+#define MAC_RCTL_AMUL    (1u << 1)
+#define MAC_RCTL_BADCRC  (1u << 3)
+#define MAC_RCTL_RSTFIFO (1u << 4)
+#define MAC_TCTL_TXEN    (1u << 0)
+#define MAC_TCTL_PADEN   (1u << 1)
+#define MAC_TCTL_CRC     (1u << 2)
+#define MAC_TCTL_DUPLEX  (1u << 4)
+#define MAC_MCTL_START   (1u << 0)
+#define MAC_MCTL_WRITE   (1u << 1)
+#define MAC_MCTL_REGADR(r) ((uint32_t)(r) << 3)
+#define MAC_TR_NEWTX     (1u << 0)
+
+/* Internal PHY registers (IEEE 802.3 clause 22) */
+#define PHY_MR0_BMCR   0u
+#define PHY_MR1_BMSR   1u
+#define PHY_MR2_ID1    2u
+#define PHY_MR3_ID2    3u
+#define PHY_BMSR_LINK  (1u << 2)
+
+#define SYSCTL_RCGC2_EMAC0 (1u << 28)
+#define SYSCTL_RCGC2_EPHY0 (1u << 30)
+/* The factory MAC address lives in the flash user registers. */
+#define FLASH_USERREG0 REG32(0x400FE1E0u)
+#define FLASH_USERREG1 REG32(0x400FE1E4u)
+
 /* Interrupt numbers */
 #define IRQ_UART0 5u
 #define IRQ_WDT   18u

@@ -52,10 +52,14 @@ bool board_pin_read(uint32_t port, unsigned pin)
 typedef struct {
     uint32_t port; /* 0: no LED for this role */
     uint8_t pin;
-} led_pin_t;
+} port_pin_t;
 
 #define X(role, port, pin) [role] = {port, pin},
-static const led_pin_t s_leds[HAL_LED_ROLES] = {BOARD_LEDS};
+static const port_pin_t s_leds[HAL_LED_ROLES] = {BOARD_LEDS};
+#undef X
+
+#define X(port, pin) {port, pin},
+static const port_pin_t s_eth_pins[] = {BOARD_ETH_RMII_PINS};
 #undef X
 
 bool hal_led_present(hal_led_role_t role)
@@ -75,7 +79,8 @@ void hal_led_set(hal_led_role_t role, bool on)
 
 static void pins_init(void)
 {
-    RCC_AHB1ENR |= RCC_AHB1ENR_GPIOBEN | RCC_AHB1ENR_GPIOCEN | RCC_AHB1ENR_GPIODEN;
+    RCC_AHB1ENR |= RCC_AHB1ENR_GPIOAEN | RCC_AHB1ENR_GPIOBEN | RCC_AHB1ENR_GPIOCEN |
+                   RCC_AHB1ENR_GPIODEN | RCC_AHB1ENR_GPIOGEN;
     (void)RCC_AHB1ENR; /* two cycles before the ports see their clocks */
 
     /* B1 has its own pull-down on the board: no internal pull. */
@@ -83,7 +88,7 @@ static void pins_init(void)
         pin_mode(board_buttons[i].port, board_buttons[i].pin, GPIO_MODE_INPUT, GPIO_PUPD_NONE);
     }
     for (unsigned role = 0; role < HAL_LED_ROLES; role++) {
-        const led_pin_t *led = &s_leds[role];
+        const port_pin_t *led = &s_leds[role];
         if (led->port != 0) {
             /* Off before it becomes an output, so it never flashes at boot. */
             GPIO_BSRR(led->port) = (1u << led->pin) << 16;
@@ -101,6 +106,16 @@ static void pins_init(void)
     pin_speed(BOARD_CONSOLE_PORT, BOARD_CONSOLE_TX_PIN, GPIO_SPEED_MEDIUM);
     pin_mode(BOARD_CONSOLE_PORT, BOARD_CONSOLE_TX_PIN, GPIO_MODE_AF, GPIO_PUPD_NONE);
     pin_mode(BOARD_CONSOLE_PORT, BOARD_CONSOLE_RX_PIN, GPIO_MODE_AF, GPIO_PUPD_UP);
+
+    /* RMII and MDIO: handed to the MAC now, harmless while its clock is off
+     * (eth.c starts it).  MDIO has its pull-up on the board. */
+    for (unsigned i = 0; i < sizeof s_eth_pins / sizeof s_eth_pins[0]; i++) {
+        const port_pin_t *p = &s_eth_pins[i];
+        pin_af(p->port, p->pin, GPIO_AF11);
+        GPIO_OTYPER(p->port) &= ~(1u << p->pin);
+        pin_speed(p->port, p->pin, GPIO_SPEED_VERY_HIGH);
+        pin_mode(p->port, p->pin, GPIO_MODE_AF, GPIO_PUPD_NONE);
+    }
 }
 
 /* ---------------------------------------------------------------- watchdog */

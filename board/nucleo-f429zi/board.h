@@ -47,11 +47,33 @@
     X(HAL_LED_BUSY,   GPIOB_BASE, 7u)  /* LD2 blue */  \
     X(HAL_LED_ERROR,  GPIOB_BASE, 14u) /* LD3 red */
 
+/* ---- Ethernet: RMII to the LAN8742A (UM1974 "Ethernet"), all AF11 at very
+ * high speed since REF_CLK runs at 50 MHz.  The PHY makes REF_CLK from its own
+ * 25 MHz oscillator, so without the PHY the MAC has no clock at all. ---- */
+#define BOARD_ETH_RMII_PINS                             \
+    X(GPIOA_BASE, 1u)  /* RMII_REF_CLK, from the PHY */ \
+    X(GPIOA_BASE, 2u)  /* MDIO */                       \
+    X(GPIOA_BASE, 7u)  /* RMII_CRS_DV */                \
+    X(GPIOB_BASE, 13u) /* RMII_TXD1 */                  \
+    X(GPIOC_BASE, 1u)  /* MDC */                        \
+    X(GPIOC_BASE, 4u)  /* RMII_RXD0 */                  \
+    X(GPIOC_BASE, 5u)  /* RMII_RXD1 */                  \
+    X(GPIOG_BASE, 11u) /* RMII_TX_EN */                 \
+    X(GPIOG_BASE, 13u) /* RMII_TXD0 */
+#define BOARD_ETH_PHY_ADDR 0u /* the LAN8742A's PHYAD strap */
+/* Frame buffers, one whole frame each (eth.c): 4 receive so a burst of small
+ * frames (ARP, TCP ACKs) survives one slow superloop pass, 3 transmit so a
+ * TCP window of a few segments is in flight before tx_begin says busy. */
+#define BOARD_ETH_RX_BUFS 4u
+#define BOARD_ETH_TX_BUFS 3u
+
 /* ---- interrupt priorities (4 bits on this chip: 0x00, 0x10 ... 0xF0) ---- */
 /* The tick samples the buttons: it outranks the UART so a console flood
- * cannot delay a press. */
+ * cannot delay a press.  The Ethernet interrupt only wakes the superloop, so
+ * it comes last. */
 #define BOARD_PRIO_SYSTICK 0x20u
 #define BOARD_PRIO_CONSOLE 0x40u
+#define BOARD_PRIO_ETH     0x60u
 
 /* ---- shared between this folder's files ---- */
 

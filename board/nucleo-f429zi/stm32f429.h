@@ -22,8 +22,10 @@
 #define RCC_CR       REG32(RCC_BASE + 0x00u)
 #define RCC_PLLCFGR  REG32(RCC_BASE + 0x04u)
 #define RCC_CFGR     REG32(RCC_BASE + 0x08u)
+#define RCC_AHB1RSTR REG32(RCC_BASE + 0x10u)
 #define RCC_AHB1ENR  REG32(RCC_BASE + 0x30u)
 #define RCC_APB1ENR  REG32(RCC_BASE + 0x40u)
+#define RCC_APB2ENR  REG32(RCC_BASE + 0x44u)
 #define RCC_CSR      REG32(RCC_BASE + 0x74u)
 
 #define RCC_CR_HSION   (1u << 0)
@@ -55,11 +57,19 @@
 #define RCC_CFGR_PPRE2_MASK  (0x7u << 13)
 #define RCC_CFGR_PPRE2_DIV2  (0x4u << 13)
 
-#define RCC_AHB1ENR_GPIOBEN  (1u << 1)
-#define RCC_AHB1ENR_GPIOCEN  (1u << 2)
-#define RCC_AHB1ENR_GPIODEN  (1u << 3)
-#define RCC_APB1ENR_USART3EN (1u << 18)
-#define RCC_APB1ENR_PWREN    (1u << 28)
+#define RCC_AHB1RSTR_ETHMACRST (1u << 25)
+
+#define RCC_AHB1ENR_GPIOAEN    (1u << 0)
+#define RCC_AHB1ENR_GPIOBEN    (1u << 1)
+#define RCC_AHB1ENR_GPIOCEN    (1u << 2)
+#define RCC_AHB1ENR_GPIODEN    (1u << 3)
+#define RCC_AHB1ENR_GPIOGEN    (1u << 6)
+#define RCC_AHB1ENR_ETHMACEN   (1u << 25)
+#define RCC_AHB1ENR_ETHMACTXEN (1u << 26)
+#define RCC_AHB1ENR_ETHMACRXEN (1u << 27)
+#define RCC_APB1ENR_USART3EN   (1u << 18)
+#define RCC_APB1ENR_PWREN      (1u << 28)
+#define RCC_APB2ENR_SYSCFGEN   (1u << 14)
 
 #define RCC_CSR_RMVF     (1u << 24)
 #define RCC_CSR_BORRSTF  (1u << 25)
@@ -92,9 +102,11 @@
 #define FLASH_ACR_DCEN   (1u << 10)
 
 /* ---- GPIO (RM0090 section 8.4) ---- */
+#define GPIOA_BASE 0x40020000u
 #define GPIOB_BASE 0x40020400u
 #define GPIOC_BASE 0x40020800u
 #define GPIOD_BASE 0x40020C00u
+#define GPIOG_BASE 0x40021800u
 #define GPIO_MODER(b)   REG32((b) + 0x00u)
 #define GPIO_OTYPER(b)  REG32((b) + 0x04u)
 #define GPIO_OSPEEDR(b) REG32((b) + 0x08u)
@@ -110,7 +122,19 @@
 #define GPIO_PUPD_UP     0x1u
 #define GPIO_SPEED_LOW    0x0u
 #define GPIO_SPEED_MEDIUM 0x1u
+#define GPIO_SPEED_VERY_HIGH 0x3u
 #define GPIO_AF7         7u
+#define GPIO_AF11        11u
+
+/* ---- SYSCFG (RM0090, "SYSCFG registers for STM32F42xxx and STM32F43xxx") ---- */
+#define SYSCFG_BASE 0x40013800u
+#define SYSCFG_PMC  REG32(SYSCFG_BASE + 0x04u)
+#define SYSCFG_PMC_MII_RMII_SEL (1u << 23)
+
+/* ---- Memory map (RM0090 section 2.3): SRAM1, SRAM2 and SRAM3 back to back.
+ * The only RAM the Ethernet DMA reaches; the CCM at 0x10000000 is CPU-only. ---- */
+#define SRAM_BASE 0x20000000u
+#define SRAM_SIZE (192u * 1024u)
 
 /* ---- USART (RM0090 section 30.6) ---- */
 #define USART3_BASE 0x40004800u
@@ -130,6 +154,93 @@
 #define USART_CR1_RXNEIE (1u << 5)
 #define USART_CR1_TXEIE  (1u << 7)
 #define USART_CR1_UE     (1u << 13)
+
+/* ---- Ethernet MAC, MMC and DMA (RM0090, "Ethernet register descriptions") ---- */
+#define ETH_BASE      0x40028000u
+#define ETH_MACCR     REG32(ETH_BASE + 0x0000u)
+#define ETH_MACFFR    REG32(ETH_BASE + 0x0004u)
+#define ETH_MACMIIAR  REG32(ETH_BASE + 0x0010u)
+#define ETH_MACMIIDR  REG32(ETH_BASE + 0x0014u)
+#define ETH_MACIMR    REG32(ETH_BASE + 0x003Cu)
+#define ETH_MACA0HR   REG32(ETH_BASE + 0x0040u)
+#define ETH_MACA0LR   REG32(ETH_BASE + 0x0044u)
+#define ETH_MMCRIMR   REG32(ETH_BASE + 0x010Cu)
+#define ETH_MMCTIMR   REG32(ETH_BASE + 0x0110u)
+#define ETH_DMABMR    REG32(ETH_BASE + 0x1000u)
+#define ETH_DMATPDR   REG32(ETH_BASE + 0x1004u)
+#define ETH_DMARPDR   REG32(ETH_BASE + 0x1008u)
+#define ETH_DMARDLAR  REG32(ETH_BASE + 0x100Cu)
+#define ETH_DMATDLAR  REG32(ETH_BASE + 0x1010u)
+#define ETH_DMASR     REG32(ETH_BASE + 0x1014u)
+#define ETH_DMAOMR    REG32(ETH_BASE + 0x1018u)
+#define ETH_DMAIER    REG32(ETH_BASE + 0x101Cu)
+#define ETH_DMAMFBOCR REG32(ETH_BASE + 0x1020u)
+
+#define ETH_MACCR_RE   (1u << 2)
+#define ETH_MACCR_TE   (1u << 3)
+#define ETH_MACCR_DM   (1u << 11)
+#define ETH_MACCR_ROD  (1u << 13)
+#define ETH_MACCR_FES  (1u << 14)
+
+#define ETH_MACFFR_PAM (1u << 4)
+
+#define ETH_MACMIIAR_MB        (1u << 0)
+#define ETH_MACMIIAR_MW        (1u << 1)
+#define ETH_MACMIIAR_CR_DIV42  (0x0u << 2) /* HCLK 60-100 MHz */
+#define ETH_MACMIIAR_CR_DIV62  (0x1u << 2) /* HCLK 100-150 MHz */
+#define ETH_MACMIIAR_CR_DIV16  (0x2u << 2) /* HCLK 20-35 MHz */
+#define ETH_MACMIIAR_CR_DIV26  (0x3u << 2) /* HCLK 35-60 MHz */
+#define ETH_MACMIIAR_CR_DIV102 (0x4u << 2) /* HCLK 150-180 MHz */
+#define ETH_MACMIIAR_MR(reg)   (((uint32_t)(reg) & 0x1Fu) << 6)
+#define ETH_MACMIIAR_PA(addr)  (((uint32_t)(addr) & 0x1Fu) << 11)
+
+#define ETH_MACIMR_PMTIM (1u << 3)
+#define ETH_MACIMR_TSTIM (1u << 9)
+
+#define ETH_MMCRIMR_RFCEM  (1u << 5)
+#define ETH_MMCRIMR_RFAEM  (1u << 6)
+#define ETH_MMCRIMR_RGUFM  (1u << 17)
+#define ETH_MMCTIMR_TGFSCM  (1u << 14)
+#define ETH_MMCTIMR_TGFMSCM (1u << 15)
+#define ETH_MMCTIMR_TGFM    (1u << 21)
+
+#define ETH_DMABMR_SR      (1u << 0)
+#define ETH_DMABMR_PBL(n)  ((uint32_t)(n) << 8) /* 1..32 beats */
+#define ETH_DMABMR_FB      (1u << 16)
+#define ETH_DMABMR_AAB     (1u << 25)
+
+#define ETH_DMASR_TBUS (1u << 2)
+#define ETH_DMASR_RS   (1u << 6)
+#define ETH_DMASR_RBUS (1u << 7)
+#define ETH_DMASR_NIS  (1u << 16)
+
+#define ETH_DMAOMR_SR  (1u << 1)
+#define ETH_DMAOMR_ST  (1u << 13)
+#define ETH_DMAOMR_TSF (1u << 21)
+#define ETH_DMAOMR_RSF (1u << 25)
+
+#define ETH_DMAIER_RIE  (1u << 6)
+#define ETH_DMAIER_NISE (1u << 16)
+
+#define ETH_DMAMFBOCR_MFC(r)  ((r) & 0xFFFFu)         /* no descriptor free */
+#define ETH_DMAMFBOCR_OMFC    (1u << 16)
+#define ETH_DMAMFBOCR_MFA(r)  (((r) >> 17) & 0x7FFu)  /* RX FIFO overflow */
+#define ETH_DMAMFBOCR_OFOC    (1u << 28)
+
+/* Normal (4-word) DMA descriptors, ring mode */
+#define ETH_TDES0_TER  (1u << 21)
+#define ETH_TDES0_FS   (1u << 28)
+#define ETH_TDES0_LS   (1u << 29)
+#define ETH_TDES0_OWN  (1u << 31)
+#define ETH_TDES1_TBS1(n) ((uint32_t)(n) & 0x1FFFu)
+
+#define ETH_RDES0_LS   (1u << 8)
+#define ETH_RDES0_FS   (1u << 9)
+#define ETH_RDES0_ES   (1u << 15)
+#define ETH_RDES0_FL(d) (((d) >> 16) & 0x3FFFu) /* FCS included */
+#define ETH_RDES0_OWN  (1u << 31)
+#define ETH_RDES1_RBS1(n) ((uint32_t)(n) & 0x1FFFu)
+#define ETH_RDES1_RER  (1u << 15)
 
 /* ---- Independent watchdog (RM0090 section 21.4) ---- */
 #define IWDG_BASE 0x40003000u

@@ -2,12 +2,13 @@
  * STM32F429 vector table (RM0090 table 62): the core exceptions, then the 91
  * device interrupts, written out so each IRQ number can be checked against
  * the manual.  An interrupt nobody handles lands in Default_Handler, which
- * reports it like a fault.  The Ethernet driver will take entry 61 (ETH).
+ * reports it like a fault.
  */
 #include "stm32f429.h"
 #include "vectors.h"
 
 void USART3_IRQHandler(void);
+void ETH_IRQHandler(void);
 
 __attribute__((section(".isr_vector"), used)) static const cm_vector_t s_vectors[] = {
     CM_CORE_VECTORS,
@@ -72,7 +73,7 @@ __attribute__((section(".isr_vector"), used)) static const cm_vector_t s_vectors
     /* 58 DMA2_Stream2 */ Default_Handler,
     /* 59 DMA2_Stream3 */ Default_Handler,
     /* 60 DMA2_Stream4 */ Default_Handler,
-    /* 61 ETH */ Default_Handler,
+    /* 61 ETH */ ETH_IRQHandler,
     /* 62 ETH_WKUP */ Default_Handler,
     /* 63 CAN2_TX */ Default_Handler,
     /* 64 CAN2_RX0 */ Default_Handler,

@@ -22,3 +22,18 @@ def device(tmp_path):
         yield dev
     finally:
         dev.close()
+
+
+@pytest.fixture
+def netdevice(tmp_path):
+    """A booted device on QEMU's user network, inside the private namespace;
+    its buttons are primed.  Skipped outside tools/netns (make integration)."""
+    if not pbdevice.in_private_netns():
+        pytest.skip("network tests run inside tools/netns (make integration does that)")
+    dev = pbdevice.Device(workdir=str(tmp_path), net=True)
+    try:
+        dev.boot_line = dev.readline()
+        dev.prime()
+        yield dev
+    finally:
+        dev.close()

@@ -8,4 +8,7 @@ void pb_lwip_assert(const char *msg, const char *file, int line);
 #define LWIP_PLATFORM_DIAG(x) do { } while (0)
 #define LWIP_PLATFORM_ASSERT(x) pb_lwip_assert((x), __FILE__, __LINE__)
 
+/* newlib and glibc both provide struct timeval in sys/time.h */
+#define LWIP_TIMEVAL_PRIVATE 0
+
 #endif

@@ -1,0 +1,161 @@
+#include "wallclock.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "console.h"
+#include "hal_time.h"
+
+static wallclock_state_t s_state;
+static int64_t s_offset_ms; /* UTC ms = uptime ms + offset */
+
+void wallclock_init(void)
+{
+    s_state = WALLCLOCK_UNSYNCED;
+    s_offset_ms = 0;
+}
+
+wallclock_state_t wallclock_state(void)
+{
+    return s_state;
+}
+
+const char *wallclock_state_name(void)
+{
+    static const char *const names[] = {"unsynced", "manual", "synced"};
+    return names[s_state];
+}
+
+bool wallclock_at_uptime(uint64_t uptime_ms, uint64_t *utc_ms)
+{
+    if (s_state == WALLCLOCK_UNSYNCED) {
+        return false;
+    }
+    *utc_ms = (uint64_t)((int64_t)uptime_ms + s_offset_ms);
+    return true;
+}
+
+bool wallclock_now(uint64_t *utc_ms)
+{
+    return wallclock_at_uptime(hal_uptime_ms(), utc_ms);
+}
+
+void wallclock_set_ntp(uint64_t utc_ms)
+{
+    int64_t offset = (int64_t)utc_ms - (int64_t)hal_uptime_ms();
+    int64_t step = offset - s_offset_ms;
+    bool report = s_state != WALLCLOCK_SYNCED || step >= WALLCLOCK_REPORT_STEP_MS ||
+                  step <= -WALLCLOCK_REPORT_STEP_MS;
+    s_offset_ms = offset;
+    s_state = WALLCLOCK_SYNCED;
+    if (report) {
+        char iso[WALLCLOCK_ISO_LEN];
+        wallclock_format(utc_ms, iso);
+        con_evt("time synced utc=%s", iso);
+    }
+}
+
+void wallclock_set_manual(uint64_t utc_ms)
+{
+    s_offset_ms = (int64_t)utc_ms - (int64_t)hal_uptime_ms();
+    s_state = WALLCLOCK_MANUAL;
+}
+
+/* Howard Hinnant's days_from_civil / civil_from_days, for the proleptic
+ * Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153u * (m + (m > 2 ? -3 : 9)) + 2u) / 5u + d - 1u;
+    unsigned doe = yoe * 365u + yoe / 4u - yoe / 100u + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+    unsigned doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+    unsigned mp = (5u * doy + 2u) / 153u;
+    *d = doy - (153u * mp + 2u) / 5u + 1u;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void wallclock_format(uint64_t utc_ms, char out[WALLCLOCK_ISO_LEN])
+{
+    uint64_t secs = utc_ms / 1000u;
+    int64_t y;
+    unsigned mo, d;
+    civil_from_days((int64_t)(secs / 86400u), &y, &mo, &d);
+    unsigned sod = (unsigned)(secs % 86400u);
+    /* Sized for any unsigned the compiler can imagine; the real text is 24. */
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)y, mo, d, sod / 3600u,
+             sod / 60u % 60u, sod % 60u, (unsigned)(utc_ms % 1000u));
+    memcpy(out, tmp, WALLCLOCK_ISO_LEN - 1);
+    out[WALLCLOCK_ISO_LEN - 1] = '\0';
+}
+
+/* Reads exactly n digits; false otherwise. */
+static bool digits(const char **s, unsigned n, unsigned *out)
+{
+    unsigned v = 0;
+    for (unsigned i = 0; i < n; i++) {
+        char c = (*s)[i];
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        v = v * 10u + (unsigned)(c - '0');
+    }
+    *s += n;
+    *out = v;
+    return true;
+}
+
+static bool literal(const char **s, char c)
+{
+    if (**s != c) {
+        return false;
+    }
+    (*s)++;
+    return true;
+}
+
+bool wallclock_parse(const char *s, uint64_t *utc_ms)
+{
+    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned y, mo, d, h, mi, sec, ms = 0;
+    if (!digits(&s, 4, &y) || !literal(&s, '-') || !digits(&s, 2, &mo) || !literal(&s, '-') ||
+        !digits(&s, 2, &d) || !literal(&s, 'T') || !digits(&s, 2, &h) || !literal(&s, ':') ||
+        !digits(&s, 2, &mi) || !literal(&s, ':') || !digits(&s, 2, &sec)) {
+        return false;
+    }
+    if (literal(&s, '.')) {
+        unsigned n = 0, scale = 100;
+        while (*s >= '0' && *s <= '9' && n < 9) {
+            ms += (unsigned)(*s - '0') * scale;
+            scale /= 10u;
+            s++;
+            n++;
+        }
+        if (n == 0) {
+            return false;
+        }
+    }
+    if (!literal(&s, 'Z') || *s != '\0') {
+        return false;
+    }
+    bool leap = (y % 4u == 0 && y % 100u != 0) || y % 400u == 0;
+    if (y < 2000 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || sec > 59) {
+        return false;
+    }
+    int64_t days = days_from_civil((int64_t)y, mo, d);
+    *utc_ms = ((uint64_t)days * 86400u + h * 3600u + mi * 60u + sec) * 1000u + ms;
+    return true;
+}

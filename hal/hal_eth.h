@@ -1,0 +1,72 @@
+/*
+ * The Ethernet MAC, as a small function table so the real drivers, a host
+ * driver and the unit tests' fake all plug into the same network glue.
+ *
+ * Contract:
+ *  - Every function is called from the superloop only and never blocks for
+ *    longer than it takes to copy one frame.
+ *  - Frames are whole Ethernet frames without the FCS (the MAC adds and checks
+ *    it), 14 to HAL_ETH_FRAME_MAX bytes.
+ *  - The driver's receive interrupt only records that frames wait (in the
+ *    MAC's FIFO or DMA ring); the superloop takes them with rx_peek/rx_read/
+ *    rx_done, so lwIP is only ever entered from the superloop.
+ *  - Nothing is sent before init() returned 0.
+ */
+#ifndef HAL_ETH_H
+#define HAL_ETH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HAL_ETH_FRAME_MAX 1514u
+
+typedef enum {
+    HAL_ETH_OK = 0,
+    HAL_ETH_BUSY = -1,   /* no room to transmit now: try again later */
+    HAL_ETH_ERROR = -2,  /* the frame was refused (too long, MAC fault) */
+    HAL_ETH_NO_HW = -3   /* init: no MAC or PHY answered */
+} hal_eth_status_t;
+
+typedef struct {
+    /* Brings the MAC (and PHY) up with this station address; 0 or <0. */
+    int (*init)(void *ctx, const uint8_t mac[6]);
+
+    /* Transmit one frame in pieces: begin(total length), write(...) until
+     * total bytes were given, end() hands it to the wire.  begin returns
+     * HAL_ETH_BUSY when no buffer is free; after a 0 from begin, write and end
+     * cannot fail. */
+    int (*tx_begin)(void *ctx, size_t len);
+    void (*tx_write)(void *ctx, const uint8_t *data, size_t len);
+    void (*tx_end)(void *ctx);
+
+    /* Length of the next received frame, 0 when none waits. */
+    size_t (*rx_peek)(void *ctx);
+    /* Copies the next len bytes of that frame (successive calls continue). */
+    void (*rx_read)(void *ctx, uint8_t *dst, size_t len);
+    /* Releases the frame, read or not. */
+    void (*rx_done)(void *ctx);
+
+    /* Periodic housekeeping (PHY link state, error recovery); now in ms. */
+    void (*poll)(void *ctx, uint32_t now_ms);
+    /* Whether the link is up (a PHY that cannot say counts as up). */
+    bool (*link_up)(void *ctx);
+} hal_eth_ops_t;
+
+typedef struct {
+    const hal_eth_ops_t *ops;
+    void *ctx;
+} hal_eth_t;
+
+/* The board's MAC, or NULL when the board has none. */
+const hal_eth_t *hal_eth(void);
+
+/* The board's station address: factory-programmed where the chip has one,
+ * else locally administered and derived from a chip unique ID (documented by
+ * the board). */
+void hal_eth_mac_address(uint8_t mac[6]);
+
+/* Frames received and lost (FIFO/ring overflow) since boot, for `status`. */
+uint32_t hal_eth_rx_dropped(void);
+
+#endif

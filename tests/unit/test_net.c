@@ -1,0 +1,281 @@
+/* The network glue with the real lwIP on the host, over a fake MAC: what goes
+ * on the wire, in what order, and what the console says about it.  lwIP keeps
+ * global state, so the tests share one initialised stack and run in order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "console.h"
+#include "ethif.h"
+#include "fake_eth.h"
+#include "fake_hal.h"
+#include "net.h"
+#include "wallclock.h"
+
+static uint8_t s_frame[HAL_ETH_FRAME_MAX];
+
+static void run_ms(uint32_t ms)
+{
+    for (uint32_t i = 0; i < ms; i++) {
+        fake_time_advance(1);
+        net_task();
+    }
+}
+
+static void drain_tx(void)
+{
+    while (fake_eth_take_tx(s_frame, sizeof s_frame) > 0) {
+    }
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    fake_hal_reset_all();
+    fake_eth_reset();
+    console_init();
+    cfg_init();
+    wallclock_init();
+    assert_false(fake_eth_initialised());
+    net_init();
+    return 0;
+}
+
+static void dhcp_discover_goes_out_first(void **state)
+{
+    (void)state;
+    assert_true(fake_eth_initialised());
+    run_ms(10);
+    size_t len = fake_eth_take_tx(s_frame, sizeof s_frame);
+    assert_true(len > 14 + 20 + 8 + 240);
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_memory_equal(s_frame, bcast, 6);
+    assert_memory_equal(s_frame + 6, fake_eth_mac, 6);
+    assert_int_equal(s_frame[12], 0x08); /* IPv4 */
+    assert_int_equal(s_frame[13], 0x00);
+    const uint8_t *udp = s_frame + 14 + 20;
+    assert_int_equal((udp[0] << 8) | udp[1], 68);
+    assert_int_equal((udp[2] << 8) | udp[3], 67);
+    const uint8_t *bootp = udp + 8;
+    assert_int_equal(bootp[0], 1); /* BOOTREQUEST */
+    assert_memory_equal(bootp + 28, fake_eth_mac, 6);
+    static const uint8_t cookie[4] = {99, 130, 83, 99};
+    assert_memory_equal(bootp + 236, cookie, 4);
+    assert_int_equal(bootp[240], 53); /* message type option: */
+    assert_int_equal(bootp[242], 1);  /* DISCOVER */
+    assert_string_equal(net_mac_hex(), "525400123456");
+    assert_false(net_is_up());
+    drain_tx();
+}
+
+static void static_address_comes_up_and_answers_arp(void **state)
+{
+    (void)state;
+    free(fake_console_take());
+    const char *why;
+    assert_int_equal(cfg_set("ip", "192.168.7.20/24,192.168.7.1", &why), CFG_OK);
+    run_ms(5);
+    char *out = fake_console_take();
+    assert_non_null(strstr(out, "EVT net up ip=192.168.7.20\r\n"));
+    free(out);
+    assert_true(net_is_up());
+    assert_string_equal(net_ip(), "192.168.7.20");
+    drain_tx();
+
+    /* who-has 192.168.7.20 tell 192.168.7.1 */
+    static const uint8_t arp[42] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x08, 0x06, /* ethernet */
+        0, 1, 0x08, 0, 6, 4, 0, 1,                                         /* request */
+        0x02, 0, 0, 0, 0, 1, 192, 168, 7, 1,                               /* sender */
+        0, 0, 0, 0, 0, 0, 192, 168, 7, 20};                                /* target */
+    fake_eth_inject(arp, sizeof arp);
+    run_ms(1);
+    size_t len = fake_eth_take_tx(s_frame, sizeof s_frame);
+    assert_true(len >= 42);
+    static const uint8_t asker[6] = {0x02, 0, 0, 0, 0, 1};
+    assert_memory_equal(s_frame, asker, 6);
+    assert_int_equal(s_frame[21], 2); /* reply */
+    assert_memory_equal(s_frame + 22, fake_eth_mac, 6);
+    static const uint8_t ours[4] = {192, 168, 7, 20};
+    assert_memory_equal(s_frame + 28, ours, 4);
+}
+
+static void link_loss_and_return_are_events(void **state)
+{
+    (void)state;
+    free(fake_console_take());
+    fake_eth_set_link(false);
+    run_ms(2);
+    char *out = fake_console_take();
+    assert_string_equal(out, "EVT net down\r\n");
+    free(out);
+    assert_false(net_is_up());
+    fake_eth_set_link(true);
+    run_ms(2);
+    out = fake_console_take();
+    assert_string_equal(out, "EVT net up ip=192.168.7.20\r\n");
+    free(out);
+}
+
+static void a_flood_is_taken_a_few_frames_per_pass(void **state)
+{
+    (void)state;
+    /* frames for someone else: dropped by lwIP, but at most 8 per pass so the
+     * console and the buttons keep their turn */
+    static const uint8_t other[60] = {0x02, 9, 9, 9, 9, 9, 0x02, 8, 8, 8, 8, 8, 0x08, 0x00};
+    for (int i = 0; i < 12; i++) {
+        fake_eth_inject(other, sizeof other);
+    }
+    net_task();
+    assert_int_equal(fake_eth_rx_pending(), 4);
+    net_task();
+    assert_int_equal(fake_eth_rx_pending(), 0);
+}
+
+typedef struct {
+    int calls;
+    bool ok;
+    uint32_t addr;
+} result_t;
+
+static void on_resolved(void *arg, bool ok, uint32_t addr, const char *why)
+{
+    result_t *r = arg;
+    r->calls++;
+    r->ok = ok;
+    r->addr = addr;
+    assert_true(ok || (why != NULL && why[0] != '\0'));
+}
+
+static uint16_t ip_checksum(const uint8_t *h, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < len; i += 2) {
+        sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xFFFFu) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+static void resolve_literal_and_refusals(void **state)
+{
+    (void)state;
+    result_t r = {0};
+    net_resolve("10.1.2.3", on_resolved, &r);
+    assert_int_equal(r.calls, 1);
+    assert_true(r.ok);
+    assert_int_equal(r.addr, 0x0A010203u);
+    r = (result_t){0};
+    net_resolve("bad_name!", on_resolved, &r);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.ok);
+}
+
+static void resolve_asks_the_configured_server_and_port(void **state)
+{
+    (void)state;
+    const char *why;
+    assert_int_equal(cfg_set("dns", "192.168.7.1:5353", &why), CFG_OK);
+    drain_tx();
+    result_t r = {0};
+    net_resolve("build.example.test", on_resolved, &r);
+    run_ms(2);
+    assert_int_equal(r.calls, 0);
+    size_t len = fake_eth_take_tx(s_frame, sizeof s_frame);
+    assert_true(len > 42);
+    static const uint8_t server[4] = {192, 168, 7, 1};
+    assert_memory_equal(s_frame + 14 + 16, server, 4);   /* IP destination */
+    const uint8_t *udp = s_frame + 14 + 20;
+    assert_int_equal(udp[2] << 8 | udp[3], 5353);         /* configured port */
+
+    /* The answer: the query turned around, with one A record appended. */
+    uint8_t reply[HAL_ETH_FRAME_MAX];
+    size_t qlen = len;
+    memcpy(reply, s_frame + 6, 6);
+    memcpy(reply + 6, s_frame, 6);
+    memcpy(reply + 12, s_frame + 12, qlen - 12);
+    uint8_t *ip = reply + 14;
+    uint8_t tmp[4];
+    memcpy(tmp, ip + 12, 4);
+    memcpy(ip + 12, ip + 16, 4);
+    memcpy(ip + 16, tmp, 4);
+    uint8_t *u = ip + 20;
+    uint8_t port[2] = {u[0], u[1]};
+    u[0] = u[2];
+    u[1] = u[3];
+    u[2] = port[0];
+    u[3] = port[1];
+    uint8_t *dns = u + 8;
+    dns[2] = 0x81; /* QR RD */
+    dns[3] = 0x80; /* RA, NOERROR */
+    dns[7] = 1;    /* one answer */
+    static const uint8_t answer[16] = {0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 203, 0, 113, 9};
+    memcpy(reply + qlen, answer, sizeof answer);
+    size_t rlen = qlen + sizeof answer;
+    size_t ip_len = rlen - 14;
+    ip[2] = (uint8_t)(ip_len >> 8);
+    ip[3] = (uint8_t)ip_len;
+    ip[10] = ip[11] = 0;
+    uint16_t sum = ip_checksum(ip, 20);
+    ip[10] = (uint8_t)(sum >> 8);
+    ip[11] = (uint8_t)sum;
+    size_t udp_len = ip_len - 20;
+    u[4] = (uint8_t)(udp_len >> 8);
+    u[5] = (uint8_t)udp_len;
+    u[6] = u[7] = 0; /* no UDP checksum */
+    fake_eth_inject(reply, rlen);
+    run_ms(2);
+    assert_int_equal(r.calls, 1);
+    assert_true(r.ok);
+    assert_int_equal(r.addr, 0xCB007109u);
+    assert_string_equal(net_reach(), "ok");
+}
+
+static void an_unanswered_lookup_fails_and_reach_says_so(void **state)
+{
+    (void)state;
+    result_t r = {0};
+    net_resolve("silent.example.test", on_resolved, &r);
+    run_ms(20000);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.ok);
+    assert_string_equal(net_reach(), "failing");
+    drain_tx();
+}
+
+static void a_busy_mac_drops_and_counts(void **state)
+{
+    (void)state;
+    uint32_t before = net_frames_dropped();
+    fake_eth_set_busy(true);
+    result_t r = {0};
+    net_resolve("busy.example.test", on_resolved, &r);
+    run_ms(2);
+    fake_eth_set_busy(false);
+    assert_true(net_frames_dropped() > before);
+    run_ms(20000);
+    assert_int_equal(r.calls, 1); /* still answered exactly once */
+    drain_tx();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(dhcp_discover_goes_out_first),
+        cmocka_unit_test(static_address_comes_up_and_answers_arp),
+        cmocka_unit_test(link_loss_and_return_are_events),
+        cmocka_unit_test(a_flood_is_taken_a_few_frames_per_pass),
+        cmocka_unit_test(resolve_literal_and_refusals),
+        cmocka_unit_test(resolve_asks_the_configured_server_and_port),
+        cmocka_unit_test(an_unanswered_lookup_fails_and_reach_says_so),
+        cmocka_unit_test(a_busy_mac_drops_and_counts),
+    };
+    return cmocka_run_group_tests_name("net", tests, group_setup, NULL);
+}
