@@ -74,7 +74,7 @@ LDFLAGS := $(BOARD_CPU) -nostartfiles --specs=nano.specs --specs=nosys.specs \
 
 ELF := $(OUT)/pipebutton.elf
 
-.PHONY: all bootstrap size run test unit integration flash debug clean help boards check
+.PHONY: all bootstrap size run test unit integration flash debug clean help boards check bench
 
 all: $(ELF) $(OUT)/pipebutton.bin $(OUT)/pipebutton.hex
 
@@ -85,6 +85,7 @@ help:
 	@echo "make size              flash and RAM use of every board"
 	@echo "make flash / debug     write the image to a connected board / open GDB on it"
 	@echo "make check             cppcheck over the project's own code"
+	@echo "make bench             network start-up times in QEMU (emulated ms, -icount shift=4)"
 	@echo "make clean             remove build/ (keeps the fetched sources in build/deps)"
 	@echo "V=1                    show full commands"
 
@@ -124,6 +125,7 @@ $(OUT)/pipebutton.hex: $(ELF)
 size:
 	$(Q)for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b all >/dev/null || exit 1; done
 	$(Q)bash tools/size.sh $(BOARDS)
+	$(Q)for b in $(BOARDS); do echo "$$b:"; $(PYTHON) tools/mapsize.py build/$$b/pipebutton.map; done
 
 flash: all
 	$(BOARD_FLASH_CMD)
@@ -167,6 +169,10 @@ unit: $(UNIT_TESTS)
 integration: bootstrap
 	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
 	$(Q)cd tests/integration && ../../tools/netns $(PYTHON) -m pytest -q -rs
+
+bench: bootstrap
+	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
+	$(Q)tools/netns $(PYTHON) tools/bench-net.py
 
 check:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

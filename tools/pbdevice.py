@@ -123,6 +123,7 @@ class Device:
 
     def __init__(self, elf=DEFAULT_ELF, workdir=None, extra=(), net=False):
         self.workdir = workdir or tempfile.mkdtemp(prefix="pb-qemu-")
+        os.makedirs(self.workdir, exist_ok=True)
         self.console_path = os.path.join(self.workdir, "console.sock")
         self.qmp_path = os.path.join(self.workdir, "qmp.sock")
         self.log = open(os.path.join(self.workdir, "console.log"), "w", encoding="utf-8")
@@ -136,6 +137,7 @@ class Device:
         self.buf = b""
         self.qmp = Qmp(self.qmp_path)
         self.lines = []  # everything read, for failure messages
+        self.times = []  # time.time() when each line arrived
 
     def _connect(self, path, timeout=10.0):
         deadline = time.monotonic() + timeout
@@ -171,6 +173,7 @@ class Device:
         line, self.buf = self.buf.split(b"\n", 1)
         text = line.decode("utf-8", errors="replace").rstrip("\r")
         self.lines.append(text)
+        self.times.append(time.time())
         self.log.write(text + "\n")
         self.log.flush()
         return text

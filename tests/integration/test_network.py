@@ -145,3 +145,50 @@ def test_config_rejects_bad_network_values(netdevice):
         assert final.startswith(f"ERR bad-value: {key}: "), (key, bad, final)
     _, _, final = netdevice.command("config set colour blue")
     assert final.startswith("ERR unknown-key: ")
+
+
+def read_pcap(path):
+    """(timestamp, frame) pairs of a classic little-endian pcap file."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack_from("<I", data, 0)
+    assert magic in (0xA1B2C3D4, 0xA1B23C4D), hex(magic)
+    scale = 1e-6 if magic == 0xA1B2C3D4 else 1e-9
+    off, frames = 24, []
+    while off + 16 <= len(data):
+        sec, frac, incl, _ = struct.unpack_from("<IIII", data, off)
+        frames.append((sec + frac * scale, data[off + 16:off + 16 + incl]))
+        off += 16 + incl
+    return frames
+
+
+def test_first_frame_is_a_well_formed_dhcp_discover_after_boot(tmp_path):
+    """What the device puts on the wire, captured by QEMU itself: its first
+    frame is a DHCP discover carrying its own address, so nothing went out
+    before the MAC was set up (the host unit tests' fake MAC also refuses any
+    frame before init)."""
+    import pytest
+    import pbdevice
+    if not pbdevice.in_private_netns():
+        pytest.skip("network tests run inside tools/netns")
+    pcap = tmp_path / "wire.pcap"
+    dev = pbdevice.Device(workdir=str(tmp_path / "dev"), net=True,
+                          extra=["-object", f"filter-dump,id=wire,netdev=net0,file={pcap}"])
+    try:
+        boot = dev.readline()
+        wait_up(dev)
+        mac = bytes.fromhex("525400123456")  # QEMU's default for the first NIC
+    finally:
+        dev.close()
+    frames = read_pcap(pcap)
+    sent = [(t, f) for t, f in frames if f[6:12] == mac]
+    assert sent, "the device sent nothing"
+    assert boot.startswith("EVT boot ")
+    first = sent[0][1]
+    assert first[:6] == b"\xff" * 6 and first[12:14] == b"\x08\x00"
+    udp = first[14 + 20:]
+    assert (udp[0] << 8 | udp[1], udp[2] << 8 | udp[3]) == (68, 67)
+    assert udp[8] == 1 and udp[8 + 28:8 + 34] == mac  # BOOTREQUEST from our MAC
+    for _, f in sent:  # every frame is a proper Ethernet II frame from us
+        assert len(f) >= 42 and f[12:14] in (b"\x08\x00", b"\x08\x06")
