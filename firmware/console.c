@@ -15,6 +15,7 @@ static bool s_echo;
 static bool s_prompt_shown; /* "> " and the partial line are on the terminal */
 static uint32_t s_finals;
 static bool s_deferred; /* a command's final line is still to come */
+static console_capture_fn s_capture;
 
 /* Longest wait for room in the transmit buffer before output is given up:
  * 2 KB drain in 180 ms at 115200 baud, so only a dead UART gets here. */
@@ -145,6 +146,11 @@ uint32_t console_final_count(void)
     return s_finals;
 }
 
+void console_capture(console_capture_fn fn)
+{
+    s_capture = fn;
+}
+
 void console_set_echo(bool on)
 {
     s_echo = on;
@@ -162,6 +168,7 @@ void console_init(void)
     s_prompt_shown = false;
     s_dropped = 0;
     s_deferred = false;
+    s_capture = NULL;
     console_set_echo(false);
 }
 
@@ -179,7 +186,9 @@ void console_task(void)
                 continue;
             }
             s_prompt_shown = false;
-            if (r == LINEED_TOO_LONG) {
+            if (s_capture != NULL) {
+                s_capture(r == LINEED_TOO_LONG ? NULL : s_ed.line);
+            } else if (r == LINEED_TOO_LONG) {
                 con_err("line-too-long", "a line holds at most %u bytes; nothing was run", LINEED_MAX);
             } else if (s_ed.len > 0) {
                 cmd_dispatch(s_ed.line);

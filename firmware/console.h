@@ -36,6 +36,13 @@ uint32_t console_tx_dropped(void);
  * con_ok/con_err arrives. */
 void console_defer(void);
 
+/* Multi-line input (`ca add`, `config import begin`): while a capture
+ * function is set, every complete line goes to it instead of the command
+ * table, and over-long lines to it as NULL.  The function ends the capture
+ * with console_capture(NULL) and writes the final line. */
+typedef void (*console_capture_fn)(const char *line);
+void console_capture(console_capture_fn fn);
+
 void console_set_echo(bool on);
 bool console_echo(void);
 
