@@ -1,0 +1,115 @@
+/* Strict JSON for configuration and trigger-time input (spec section 3) and
+ * for building the request body (spec section 4).
+ *
+ * Accepted is exactly one RFC 8259 object: valid UTF-8 (no overlongs, no
+ * UTF-8-encoded surrogates, nothing above U+10FFFF), no byte order mark, no
+ * control character unescaped in a string, \u escapes with surrogates only as
+ * a high-low pair, RFC 8259 numbers and literals, no duplicate member name in
+ * any object (names compared after decoding escapes, so "a" and "\u0061" are
+ * the same name), at most JSON_MAX_DEPTH nested objects/arrays and at most
+ * JSON_MAX_TOKENS tokens (every object, array, string - member names too -,
+ * number, true, false and null counts one).  White space around and between
+ * tokens is allowed and insignificant.
+ *
+ * Tokenisation is jsmn's (Debian libjsmn-dev, JSMN_STRICT and
+ * JSMN_PARENT_LINKS, private to json.c); json.c adds the checks jsmn does not
+ * make.  Nothing allocates.  Every function that validates keeps
+ * JSON_MAX_TOKENS jsmn tokens on the stack (20 bytes each on Cortex-M and
+ * x86-64, 1,280 bytes) for as long as it runs; the functions never nest two
+ * such arrays, so the peak is that plus a few hundred bytes of frames.
+ * Nothing is static: the functions are reentrant.
+ *
+ * Byte offsets in errors count from 0 at text[0]. */
+#ifndef JSON_H
+#define JSON_H
+
+#include <stddef.h>
+
+#define JSON_MAX_DEPTH  8
+#define JSON_MAX_TOKENS 64
+/* Longer texts are refused (jsmn keeps offsets in int). */
+#define JSON_MAX_LEN 65535u
+/* err->why, terminator included. */
+#define JSON_WHY_MAX 64
+
+typedef enum {
+    JSON_OK = 0,
+    JSON_E_ARG,             /* a NULL pointer where text is needed */
+    JSON_E_TOO_LONG,        /* more than JSON_MAX_LEN bytes */
+    JSON_E_END,             /* the text ends inside the object (or is empty) */
+    JSON_E_UNEXPECTED,      /* a byte that cannot start or continue anything here */
+    JSON_E_NOT_OBJECT,      /* the top-level value is not an object */
+    JSON_E_TRAILING_DATA,   /* something after the top-level object */
+    JSON_E_TRAILING_COMMA,  /* ',' right before '}' or ']' */
+    JSON_E_MISSING_COMMA,   /* two values or members without ',' between */
+    JSON_E_MISSING_COLON,   /* member name not followed by ':' */
+    JSON_E_NAME,            /* a member name is not a string */
+    JSON_E_LITERAL,         /* not exactly true, false or null */
+    JSON_E_NUMBER,          /* not an RFC 8259 number (01, 1., .5, -, 1e, ...) */
+    JSON_E_CONTROL,         /* byte below 0x20 inside a string */
+    JSON_E_ESCAPE,          /* backslash not followed by a valid escape */
+    JSON_E_SURROGATE,       /* \u escape of a lone or reversed surrogate */
+    JSON_E_UTF8,            /* invalid UTF-8 in a string */
+    JSON_E_BOM,             /* byte order mark */
+    JSON_E_DEPTH,           /* nested deeper than JSON_MAX_DEPTH */
+    JSON_E_TOKENS,          /* more than JSON_MAX_TOKENS tokens */
+    JSON_E_DUPLICATE,       /* a member name twice in one object */
+    JSON_E_RESERVED,        /* a reserved top-level member name */
+    JSON_E_OVERFLOW,        /* the output does not fit */
+    JSON_E_INTERNAL         /* jsmn and the strict checks disagree (a bug) */
+} json_status_t;
+
+typedef struct {
+    json_status_t code;
+    size_t offset;          /* where in the text, 0-based */
+    /* "<json_strerror(code)>[ <detail>] at byte <offset>", e.g.
+     * "trailing comma at byte 17", "unexpected '+' at byte 5": ready for
+     * `ERR bad-value: json <why>`.  Printable ASCII only. */
+    char why[JSON_WHY_MAX];
+} json_err_t;
+
+/* A short fixed text for a status, e.g. "trailing comma"; never NULL. */
+const char *json_strerror(int status);
+
+/* JSON_OK (0) if text[0..len) is one strict JSON object within the limits,
+ * else a json_status_t with err (which may be NULL) filled in.  text need not
+ * be NUL-terminated; a NUL byte in it is refused like any control byte. */
+int json_validate_object(const char *text, size_t len, json_err_t *err);
+
+/* Validates as json_validate_object and then refuses (JSON_E_RESERVED) a
+ * top-level member whose name, escapes decoded, equals one of names (a
+ * NULL-terminated list of NUL-terminated UTF-8 strings; NULL = none), so
+ * "\u0064evice" is "device".  One call checks a configured or trigger-time
+ * object completely. */
+int json_check_reserved(const char *text, size_t len, const char *const *names, json_err_t *err);
+
+/* Validates, then writes text without its insignificant white space: every
+ * other byte, strings and numbers included, is copied unchanged (escapes
+ * kept).  The output is NUL-terminated; *out_len (may be NULL) gets its length
+ * without the terminator, so out_size must be at least that + 1, else
+ * JSON_E_OVERFLOW.  out may be text itself (in place) but must not otherwise
+ * overlap it.  On any error out is left untouched. */
+int json_minify(const char *text, size_t len, char *out, size_t out_size, size_t *out_len);
+
+/* Shallow merge (spec section 4): base's members in base's order, where a
+ * member of over with the same name (escapes decoded) replaces base's value in
+ * place; then over's other members in over's order.  Member names are copied
+ * as the input that supplies the member spells them (for a replaced value:
+ * base's spelling).  Both inputs are validated (and may contain white space);
+ * the output is one minified, NUL-terminated object, which may hold more than
+ * JSON_MAX_TOKENS tokens (base and over each hold at most that many).
+ * out_size and *out_len as for json_minify; out must not overlap the inputs. */
+int json_merge_shallow(const char *base, size_t base_len, const char *over, size_t over_len, char *out, size_t out_size,
+                       size_t *out_len);
+
+/* Appends one member to a minified object: obj[0..*obj_len) must end with '}'
+ * (as json_minify and json_merge_shallow leave it); member[0..member_len) is
+ * the raw text `"name":value`, which is inserted before that '}' with a ','
+ * when the object is not empty, and *obj_len is updated.  The member text is
+ * not checked: the caller builds it (this is how the request body gets
+ * `"port_context":{...}` and `"device":{...}` after the merged properties).
+ * NUL-terminates; JSON_E_OVERFLOW (obj untouched) when it does not fit in
+ * obj_size, JSON_E_ARG when obj does not end with '}'. */
+int json_object_append(char *obj, size_t obj_size, size_t *obj_len, const char *member, size_t member_len);
+
+#endif

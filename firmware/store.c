@@ -1,0 +1,669 @@
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crc32.h"
+#include "hal_wdt.h"
+
+#define HDR_MAGIC 0x54534250u /* "PBST" */
+#define FORMAT_VERSION 1u
+#define HDR_SIZE 16u
+#define REC_HDR 8u
+#define REC_PUT 0x50u   /* 'P' */
+#define REC_DEL 0x44u   /* 'D' */
+#define REC_COMMIT 0x43u /* 'C' */
+#define STORE_KEYS_MAX 48u
+#define COMMIT_SIZE (REC_HDR + 4u)
+#define RAM_MEDIUM_SIZE 8192u /* the no-NVM fallback: two halves of 4 KB */
+#define CHUNK 64u
+
+typedef struct {
+    uint32_t hash;
+    uint32_t off; /* record offset within the live half */
+} entry_t;
+
+typedef struct {
+    uint32_t hash;
+    uint32_t off;
+    uint8_t type;
+} pending_t;
+
+static struct {
+    hal_nvm_region_t region;
+    bool durable;
+    uint8_t *ram;          /* RAM-only medium, or NULL */
+    uint32_t half_size;
+    uint32_t unit;
+    unsigned half;         /* live half: 0 or 1 */
+    uint32_t generation;
+    uint32_t tail;         /* next free offset in the live half */
+    bool dirty;            /* bytes past tail may not be erased: compact first */
+    uint32_t next_txn;
+    bool in_txn;
+    uint32_t txn;
+    entry_t index[STORE_KEYS_MAX];
+    unsigned count;
+    pending_t pending[STORE_TXN_MAX];
+    unsigned npending;
+} s;
+
+/* ------------------------------------------------------------ medium */
+
+static uint32_t base(unsigned half)
+{
+    return half * s.half_size;
+}
+
+static int m_read(uint32_t off, void *buf, size_t len)
+{
+    if (s.ram != NULL) {
+        memcpy(buf, s.ram + off, len);
+        return 0;
+    }
+    return hal_nvm_read(s.region, off, buf, len) == HAL_NVM_OK ? 0 : STORE_IO;
+}
+
+static int m_program(uint32_t off, const void *data, size_t len)
+{
+    if (s.ram != NULL) {
+        const uint8_t *d = data;
+        for (size_t i = 0; i < len; i++) {
+            s.ram[off + i] &= d[i];
+        }
+        return 0;
+    }
+    return hal_nvm_program(s.region, off, data, len) == HAL_NVM_OK ? 0 : STORE_IO;
+}
+
+static int m_erase_half(unsigned half)
+{
+    for (uint32_t u = 0; u < s.half_size; u += s.unit) {
+        hal_wdt_feed(); /* a real sector erase takes up to seconds */
+        if (s.ram != NULL) {
+            memset(s.ram + base(half) + u, 0xFF, s.unit);
+        } else if (hal_nvm_erase(s.region, base(half) + u) != HAL_NVM_OK) {
+            return STORE_IO;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ records */
+
+static uint32_t align4(uint32_t n)
+{
+    return (n + 3u) & ~3u;
+}
+
+static uint32_t rec_size(size_t keylen, size_t vlen)
+{
+    return align4(REC_HDR + (uint32_t)keylen + (uint32_t)vlen) + 4u;
+}
+
+static uint32_t key_hash(const char *key, size_t len)
+{
+    return crc32_update(0, key, len);
+}
+
+typedef struct {
+    uint8_t type;
+    uint8_t keylen;
+    uint16_t vlen;
+    uint32_t txn;
+} rec_t;
+
+static void rec_decode(const uint8_t b[REC_HDR], rec_t *r)
+{
+    r->type = b[0];
+    r->keylen = b[1];
+    r->vlen = (uint16_t)(b[2] | b[3] << 8);
+    r->txn = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+}
+
+static void rec_encode(uint8_t b[REC_HDR], const rec_t *r)
+{
+    b[0] = r->type;
+    b[1] = r->keylen;
+    b[2] = (uint8_t)r->vlen;
+    b[3] = (uint8_t)(r->vlen >> 8);
+    for (int i = 0; i < 4; i++) {
+        b[4 + i] = (uint8_t)(r->txn >> (8 * i));
+    }
+}
+
+/* CRC over the record's bytes at abs (header, key, value, padding). */
+static int rec_crc(uint32_t abs, uint32_t body, uint32_t *crc)
+{
+    uint8_t buf[CHUNK];
+    uint32_t c = 0;
+    for (uint32_t done = 0; done < body;) {
+        uint32_t n = body - done < CHUNK ? body - done : CHUNK;
+        if (m_read(abs + done, buf, n) != 0) {
+            return STORE_IO;
+        }
+        c = crc32_update(c, buf, n);
+        done += n;
+    }
+    *crc = c;
+    return 0;
+}
+
+/* Reads and checks the record at off of half; 1 = valid, 0 = end of log
+ * (erased), -1 = damaged. */
+static int rec_read(unsigned half, uint32_t off, rec_t *r)
+{
+    uint8_t b[REC_HDR];
+    if (off + REC_HDR + 4u > s.half_size) {
+        return 0;
+    }
+    if (m_read(base(half) + off, b, REC_HDR) != 0) {
+        return -1;
+    }
+    static const uint8_t erased[REC_HDR] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    if (memcmp(b, erased, REC_HDR) == 0) {
+        return 0;
+    }
+    rec_decode(b, r);
+    bool commit = r->type == REC_COMMIT;
+    if ((r->type != REC_PUT && r->type != REC_DEL && !commit) || r->keylen > STORE_KEY_MAX ||
+        r->vlen > STORE_VALUE_MAX || (commit && (r->keylen != 0 || r->vlen != 0)) ||
+        (!commit && r->keylen == 0) || off + rec_size(r->keylen, r->vlen) > s.half_size) {
+        return -1;
+    }
+    uint32_t body = rec_size(r->keylen, r->vlen) - 4u;
+    uint32_t crc, stored;
+    uint8_t cb[4];
+    if (rec_crc(base(half) + off, body, &crc) != 0 || m_read(base(half) + off + body, cb, 4) != 0) {
+        return -1;
+    }
+    stored = (uint32_t)cb[0] | (uint32_t)cb[1] << 8 | (uint32_t)cb[2] << 16 | (uint32_t)cb[3] << 24;
+    return stored == crc ? 1 : -1;
+}
+
+static int key_at(uint32_t off, char key[STORE_KEY_MAX + 1])
+{
+    uint8_t b[REC_HDR];
+    rec_t r;
+    if (m_read(base(s.half) + off, b, REC_HDR) != 0) {
+        return STORE_IO;
+    }
+    rec_decode(b, &r);
+    if (m_read(base(s.half) + off + REC_HDR, key, r.keylen) != 0) {
+        return STORE_IO;
+    }
+    key[r.keylen] = '\0';
+    return 0;
+}
+
+/* ------------------------------------------------------------ index */
+
+static int find(const char *key)
+{
+    uint32_t h = key_hash(key, strlen(key));
+    char k[STORE_KEY_MAX + 1];
+    for (unsigned i = 0; i < s.count; i++) {
+        if (s.index[i].hash == h && key_at(s.index[i].off, k) == 0 && strcmp(k, key) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Applies one committed record to the index; false when the index is full. */
+static bool apply(const pending_t *p)
+{
+    char key[STORE_KEY_MAX + 1];
+    if (key_at(p->off, key) != 0) {
+        return false;
+    }
+    int i = find(key);
+    if (p->type == REC_DEL) {
+        if (i >= 0) {
+            s.index[i] = s.index[--s.count];
+        }
+        return true;
+    }
+    if (i >= 0) {
+        s.index[i].off = p->off;
+        return true;
+    }
+    if (s.count >= STORE_KEYS_MAX) {
+        return false;
+    }
+    s.index[s.count++] = (entry_t){p->hash, p->off};
+    return true;
+}
+
+/* ------------------------------------------------------------ replay */
+
+static bool header_read(unsigned half, uint32_t *generation)
+{
+    uint8_t h[HDR_SIZE];
+    if (m_read(base(half), h, HDR_SIZE) != 0) {
+        return false;
+    }
+    uint32_t magic = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    uint32_t version = (uint32_t)h[4] | (uint32_t)h[5] << 8;
+    uint32_t crc = (uint32_t)h[12] | (uint32_t)h[13] << 8 | (uint32_t)h[14] << 16 | (uint32_t)h[15] << 24;
+    if (magic != HDR_MAGIC || crc != crc32_update(0, h, 12)) {
+        return false;
+    }
+    /* A later format would be migrated here; this firmware knows version 1. */
+    if (version != FORMAT_VERSION) {
+        return false;
+    }
+    *generation = (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24;
+    return true;
+}
+
+static int header_write(unsigned half, uint32_t generation)
+{
+    uint8_t h[HDR_SIZE] = {0};
+    uint32_t magic = HDR_MAGIC;
+    for (int i = 0; i < 4; i++) {
+        h[i] = (uint8_t)(magic >> (8 * i));
+        h[8 + i] = (uint8_t)(generation >> (8 * i));
+    }
+    h[4] = (uint8_t)FORMAT_VERSION;
+    h[6] = HDR_SIZE;
+    uint32_t crc = crc32_update(0, h, 12);
+    for (int i = 0; i < 4; i++) {
+        h[12 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    return m_program(base(half), h, HDR_SIZE);
+}
+
+/* Rebuilds the index from the live half's log.  Records of a change that
+ * never got its commit stay out; an open change keeps them as pending. */
+static void replay(void)
+{
+    uint32_t off = HDR_SIZE;
+    bool have_group = false;
+    uint32_t group = 0;
+    s.count = 0;
+    s.npending = 0;
+    s.dirty = false;
+    for (;;) {
+        rec_t r;
+        int rc = rec_read(s.half, off, &r);
+        if (rc == 0) {
+            break;
+        }
+        if (rc < 0) {
+            s.dirty = true; /* a write cut short: what follows is not erased */
+            break;
+        }
+        if (!have_group || r.txn != group) {
+            s.npending = 0; /* the previous change never committed */
+            have_group = true;
+            group = r.txn;
+        }
+        if ((int32_t)(r.txn + 1u - s.next_txn) > 0) {
+            s.next_txn = r.txn + 1u;
+        }
+        if (r.type == REC_COMMIT) {
+            for (unsigned i = 0; i < s.npending; i++) {
+                (void)apply(&s.pending[i]);
+            }
+            s.npending = 0;
+            have_group = false;
+        } else if (s.npending < STORE_TXN_MAX) {
+            char key[STORE_KEY_MAX + 1];
+            if (m_read(base(s.half) + off + REC_HDR, key, r.keylen) != 0) {
+                s.dirty = true;
+                break;
+            }
+            s.pending[s.npending++] = (pending_t){key_hash(key, r.keylen), off, r.type};
+        }
+        off += rec_size(r.keylen, r.vlen);
+    }
+    s.tail = off;
+    if (!s.in_txn) {
+        s.npending = 0;
+    }
+}
+
+/* ------------------------------------------------------------ compaction */
+
+/* Copies the record at src (live half) to dst (other half), giving it txn. */
+static int copy_record(uint32_t src, unsigned to, uint32_t dst, uint32_t txn, uint32_t *size)
+{
+    uint8_t b[CHUNK];
+    rec_t r;
+    if (m_read(base(s.half) + src, b, REC_HDR) != 0) {
+        return STORE_IO;
+    }
+    rec_decode(b, &r);
+    r.txn = txn;
+    rec_encode(b, &r);
+    uint32_t body = rec_size(r.keylen, r.vlen) - 4u;
+    uint32_t crc = crc32_update(0, b, REC_HDR);
+    if (m_program(base(to) + dst, b, REC_HDR) != 0) {
+        return STORE_IO;
+    }
+    for (uint32_t done = REC_HDR; done < body;) {
+        uint32_t n = body - done < CHUNK ? body - done : CHUNK;
+        if (m_read(base(s.half) + src + done, b, n) != 0 || m_program(base(to) + dst + done, b, n) != 0) {
+            return STORE_IO;
+        }
+        crc = crc32_update(crc, b, n);
+        done += n;
+    }
+    uint8_t cb[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24)};
+    if (m_program(base(to) + dst + body, cb, 4) != 0) {
+        return STORE_IO;
+    }
+    *size = body + 4u;
+    return 0;
+}
+
+static int write_commit(unsigned half, uint32_t off, uint32_t txn)
+{
+    uint8_t b[COMMIT_SIZE];
+    rec_t r = {REC_COMMIT, 0, 0, txn};
+    rec_encode(b, &r);
+    uint32_t crc = crc32_update(0, b, REC_HDR);
+    for (int i = 0; i < 4; i++) {
+        b[REC_HDR + i] = (uint8_t)(crc >> (8 * i));
+    }
+    return m_program(base(half) + off, b, COMMIT_SIZE);
+}
+
+/* Moves the live data (and an open change's records) to the other half. */
+static int compact(void)
+{
+    unsigned to = 1u - s.half;
+    uint32_t off = HDR_SIZE, size;
+    uint32_t txn = s.next_txn++;
+    if (m_erase_half(to) != 0) {
+        return STORE_IO;
+    }
+    for (unsigned i = 0; i < s.count; i++) {
+        if (copy_record(s.index[i].off, to, off, txn, &size) != 0) {
+            return STORE_IO;
+        }
+        s.index[i].off = off; /* provisional: only used once `to` is live */
+        off += size;
+    }
+    if (s.count > 0) {
+        if (write_commit(to, off, txn) != 0) {
+            return STORE_IO;
+        }
+        off += COMMIT_SIZE;
+    }
+    for (unsigned i = 0; i < s.npending; i++) {
+        if (copy_record(s.pending[i].off, to, off, s.txn, &size) != 0) {
+            return STORE_IO;
+        }
+        s.pending[i].off = off;
+        off += size;
+    }
+    /* The header last: until it is there, the old half stays the live one. */
+    if (header_write(to, s.generation + 1u) != 0) {
+        return STORE_IO;
+    }
+    s.half = to;
+    s.generation++;
+    s.tail = off;
+    s.dirty = false;
+    return 0;
+}
+
+/* After a failed write the half's state is unknown: re-read it. */
+static void recover(void)
+{
+    uint32_t g;
+    if (header_read(s.half, &g)) {
+        replay();
+    }
+    s.dirty = true;
+}
+
+/* ------------------------------------------------------------ open */
+
+int store_open(hal_nvm_region_t region)
+{
+    free(s.ram); /* re-opening (tests, a later recovery) must not leak the RAM medium */
+    memset(&s, 0, sizeof s);
+    s.region = region;
+    bool present = hal_nvm_init() == HAL_NVM_OK;
+    hal_nvm_info_t info = hal_nvm_info(region);
+    if (present && info.erase_size > 0 && info.size >= 2u * info.erase_size) {
+        s.durable = true;
+        s.unit = info.erase_size;
+        s.half_size = (info.size / info.erase_size / 2u) * info.erase_size;
+    } else {
+        s.ram = malloc(RAM_MEDIUM_SIZE);
+        if (s.ram == NULL) {
+            return STORE_NO_MEDIUM;
+        }
+        memset(s.ram, 0xFF, RAM_MEDIUM_SIZE);
+        s.unit = RAM_MEDIUM_SIZE / 2u;
+        s.half_size = RAM_MEDIUM_SIZE / 2u;
+    }
+    uint32_t g0 = 0, g1 = 0;
+    bool v0 = header_read(0, &g0), v1 = header_read(1, &g1);
+    if (v0 || v1) {
+        s.half = (v0 && (!v1 || (int32_t)(g0 - g1) > 0)) ? 0u : 1u;
+        s.generation = s.half == 0 ? g0 : g1;
+        replay();
+        return s.durable ? STORE_OK : STORE_NO_MEDIUM;
+    }
+    /* A new (or wholly unreadable) medium: start empty in half 0. */
+    if (m_erase_half(0) != 0 || header_write(0, 1) != 0) {
+        return STORE_IO;
+    }
+    s.half = 0;
+    s.generation = 1;
+    s.tail = HDR_SIZE;
+    return s.durable ? STORE_OK : STORE_NO_MEDIUM;
+}
+
+bool store_durable(void)
+{
+    return s.durable;
+}
+
+/* ------------------------------------------------------------ reading */
+
+int store_get(const char *key, void *buf, size_t size, size_t *len)
+{
+    int i = find(key);
+    if (i < 0) {
+        return STORE_NOT_FOUND;
+    }
+    uint8_t b[REC_HDR];
+    rec_t r;
+    uint32_t off = base(s.half) + s.index[i].off;
+    if (m_read(off, b, REC_HDR) != 0) {
+        return STORE_IO;
+    }
+    rec_decode(b, &r);
+    if (len != NULL) {
+        *len = r.vlen;
+    }
+    if (r.vlen > size) {
+        return STORE_TOO_BIG;
+    }
+    return m_read(off + REC_HDR + r.keylen, buf, r.vlen) == 0 ? STORE_OK : STORE_IO;
+}
+
+bool store_has(const char *key)
+{
+    return find(key) >= 0;
+}
+
+void store_each(bool (*fn)(void *ctx, const char *key), void *ctx)
+{
+    char key[STORE_KEY_MAX + 1];
+    for (unsigned i = 0; i < s.count; i++) {
+        if (key_at(s.index[i].off, key) == 0 && !fn(ctx, key)) {
+            return;
+        }
+    }
+}
+
+uint32_t store_used(void)
+{
+    return s.tail;
+}
+
+uint32_t store_capacity(void)
+{
+    return s.half_size;
+}
+
+/* ------------------------------------------------------------ changes */
+
+void store_begin(void)
+{
+    s.in_txn = true;
+    s.txn = s.next_txn++;
+    s.npending = 0;
+}
+
+void store_abort(void)
+{
+    /* Records already written stay in the log without a commit: ignored. */
+    s.in_txn = false;
+    s.npending = 0;
+}
+
+static int append(uint8_t type, const char *key, const void *value, size_t len)
+{
+    size_t keylen = strlen(key);
+    if (!s.in_txn) {
+        return STORE_TXN;
+    }
+    if (keylen == 0 || keylen > STORE_KEY_MAX || len > STORE_VALUE_MAX) {
+        return STORE_TOO_BIG;
+    }
+    if (s.npending >= STORE_TXN_MAX) {
+        return STORE_TXN;
+    }
+    uint32_t size = rec_size(keylen, len);
+    if (s.dirty || s.tail + size + COMMIT_SIZE > s.half_size) {
+        if (compact() != 0) {
+            recover();
+            return STORE_IO;
+        }
+        if (s.tail + size + COMMIT_SIZE > s.half_size) {
+            return STORE_FULL;
+        }
+    }
+    uint8_t b[REC_HDR];
+    rec_t r = {type, (uint8_t)keylen, (uint16_t)len, s.txn};
+    rec_encode(b, &r);
+    uint32_t at = base(s.half) + s.tail;
+    uint32_t body = size - 4u;
+    static const uint8_t pad[3] = {0, 0, 0};
+    uint32_t padlen = body - REC_HDR - (uint32_t)keylen - (uint32_t)len;
+    uint32_t crc = crc32_update(0, b, REC_HDR);
+    crc = crc32_update(crc, key, keylen);
+    crc = crc32_update(crc, value, len);
+    crc = crc32_update(crc, pad, padlen);
+    uint8_t cb[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24)};
+    if (m_program(at, b, REC_HDR) != 0 || m_program(at + REC_HDR, key, keylen) != 0 ||
+        (len > 0 && m_program(at + REC_HDR + keylen, value, len) != 0) ||
+        (padlen > 0 && m_program(at + REC_HDR + keylen + len, pad, padlen) != 0) ||
+        m_program(at + body, cb, 4) != 0) {
+        s.dirty = true;
+        return STORE_IO;
+    }
+    s.pending[s.npending++] = (pending_t){key_hash(key, keylen), s.tail, type};
+    s.tail += size;
+    return STORE_OK;
+}
+
+int store_put(const char *key, const void *value, size_t len)
+{
+    return append(REC_PUT, key, value, len);
+}
+
+int store_del(const char *key)
+{
+    return append(REC_DEL, key, NULL, 0);
+}
+
+int store_commit(void)
+{
+    if (!s.in_txn) {
+        return STORE_TXN;
+    }
+    if (s.npending == 0) {
+        s.in_txn = false;
+        return STORE_OK;
+    }
+    /* Every key this change adds must fit the index, or the commit would
+     * make keys durable that the index cannot list. */
+    unsigned added = 0;
+    char key[STORE_KEY_MAX + 1];
+    for (unsigned i = 0; i < s.npending; i++) {
+        if (s.pending[i].type == REC_PUT && (key_at(s.pending[i].off, key) != 0 || find(key) < 0)) {
+            added++;
+        }
+    }
+    if (s.count + added > STORE_KEYS_MAX) {
+        store_abort();
+        return STORE_FULL;
+    }
+    /* append() kept room for this record. */
+    if (write_commit(s.half, s.tail, s.txn) != 0) {
+        store_abort();
+        recover();
+        return STORE_IO;
+    }
+    s.tail += COMMIT_SIZE;
+    for (unsigned i = 0; i < s.npending; i++) {
+        (void)apply(&s.pending[i]); /* room was checked above */
+    }
+    s.in_txn = false;
+    s.npending = 0;
+    return STORE_OK;
+}
+
+int store_set(const char *key, const void *value, size_t len)
+{
+    store_begin();
+    int rc = store_put(key, value, len);
+    if (rc == STORE_OK) {
+        return store_commit();
+    }
+    store_abort();
+    return rc;
+}
+
+int store_delete(const char *key)
+{
+    if (!store_has(key)) {
+        return STORE_OK;
+    }
+    store_begin();
+    int rc = store_del(key);
+    if (rc == STORE_OK) {
+        return store_commit();
+    }
+    store_abort();
+    return rc;
+}
+
+int store_clear(bool (*keep)(const char *key))
+{
+    char key[STORE_KEY_MAX + 1];
+    store_begin();
+    for (unsigned i = 0; i < s.count; i++) {
+        if (key_at(s.index[i].off, key) != 0) {
+            store_abort();
+            return STORE_IO;
+        }
+        if (!keep(key)) {
+            int rc = store_del(key);
+            if (rc != STORE_OK) {
+                store_abort();
+                return rc;
+            }
+        }
+    }
+    return store_commit();
+}
