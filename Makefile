@@ -61,7 +61,7 @@ CFLAGS := $(BOARD_CPU) -Os -g3 -std=c11 -ffunction-sections -fdata-sections \
 
 # The layering, enforced by the include paths: portable code sees only hal/
 # and the libraries; boards see hal/ and board code, never the application.
-$(OUT)/obj/firmware/%.o: INCLUDES = -Ifirmware -Ifirmware/port -Ihal \
+$(OUT)/obj/firmware/%.o: INCLUDES = -Ifirmware -Ifirmware/port -Ihal -isystem $(JSMN_DIR) \
                                     -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include
 $(OUT)/obj/hal/%.o:      INCLUDES = -Ihal
 $(OUT)/obj/board/%.o:    INCLUDES = -Ihal -Iboard/cortex-m -Iboard/$(BOARD)
@@ -97,7 +97,14 @@ bootstrap: $(BOOTSTRAP_STAMP)
 $(BOOTSTRAP_STAMP):
 	$(Q)bash tools/bootstrap.sh
 
-$(OUT)/obj/%.o: %.c | $(BOOTSTRAP_STAMP)
+# jsmn is header-only (Debian's libjsmn-dev); the cross compiler does not
+# search /usr/include, so it sees that one header through its own folder.
+JSMN_DIR := $(BUILD)/jsmn
+$(JSMN_DIR)/jsmn.h: | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)ln -sf /usr/include/jsmn.h $@
+
+$(OUT)/obj/%.o: %.c | $(BOOTSTRAP_STAMP) $(JSMN_DIR)/jsmn.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@

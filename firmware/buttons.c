@@ -2,7 +2,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "cfg.h"
 #include "console.h"
 #include "hal_button.h"
 #include "hal_time.h"
@@ -50,12 +53,15 @@ uint32_t buttons_edge_overflows(void)
 
 const char *buttons_action_for(unsigned button, press_kind_t kind)
 {
-    /* Until the configuration store exists the mapping is the default one:
-     * the primary button's short press runs the `trigger` action. */
-    if (button == hal_button_primary() && kind == PRESS_SHORT) {
-        return "trigger";
+    /* button.<name>.<kind>; the primary button's short press defaults to
+     * `trigger` (cfg knows the default). */
+    static char action[CFG_ACTION_NAME_MAX + 1];
+    char key[48];
+    snprintf(key, sizeof key, "button.%s.%s", hal_button_name(button), press_kind_name(kind));
+    if (cfg_value(key, action, sizeof action, NULL) != CFG_OK || action[0] == '\0') {
+        return NULL;
     }
-    return NULL;
+    return action;
 }
 
 static void on_press(void *ctx, press_kind_t kind, uint32_t t)
@@ -74,6 +80,17 @@ static bool short_only(unsigned button)
            buttons_action_for(button, PRESS_DOUBLE) == NULL;
 }
 
+/* A mapping changed: which buttons may fire on the press itself. */
+static void on_cfg_change(const char *key)
+{
+    if (key != NULL && strncmp(key, "button.", 7) != 0) {
+        return;
+    }
+    for (unsigned i = 0; i < s_count; i++) {
+        press_set_short_only(&s_press[i], short_only(i));
+    }
+}
+
 void buttons_init(buttons_action_fn on_action)
 {
     s_on_action = on_action;
@@ -89,6 +106,7 @@ void buttons_init(buttons_action_fn on_action)
         press_init(&s_press[i], (s_last_levels >> i) & 1u, now, on_press, (void *)(uintptr_t)i);
         press_set_short_only(&s_press[i], short_only(i));
     }
+    cfg_add_listener(on_cfg_change);
     hal_tick_set_hook(buttons_sample);
 }
 

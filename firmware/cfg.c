@@ -1,133 +1,568 @@
 #include "cfg.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
+#include "hal_button.h"
+#include "json.h"
 #include "netaddr.h"
+#include "store.h"
+
+#define MAX_LISTENERS 4
 
 typedef bool (*validator_t)(const char *value, const char **why);
 
 typedef struct {
     const char *name;
-    const char *default_text; /* shown when unset */
+    const char *default_value; /* NULL: none ("" when shown) */
     validator_t validate;
-} key_t;
+} cfg_key_def_t;
 
-static bool valid_ip(const char *v, const char **why)
+/* ------------------------------------------------------------ validators */
+
+static bool chars_in(const char *v, const char *extra, size_t min, size_t max)
+{
+    size_t n = strlen(v);
+    if (n < min || n > max) {
+        return false;
+    }
+    for (const char *p = v; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr(extra, c);
+        if (!ok || c == '\0') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool v_org(const char *v, const char **why)
+{
+    *why = "1 to 64 of A-Z a-z 0-9 . _ -";
+    return chars_in(v, "._-", 1, 64);
+}
+
+static bool v_webhook(const char *v, const char **why)
+{
+    *why = "1 to 64 of A-Z a-z 0-9 _ -";
+    return chars_in(v, "_-", 1, 64);
+}
+
+static bool v_secret(const char *v, const char **why)
+{
+    size_t n = strlen(v);
+    *why = "1 to 128 printable ASCII characters";
+    if (n < 1 || n > CFG_SECRET_MAX) {
+        return false;
+    }
+    for (const char *p = v; *p; p++) {
+        if (*p < 0x20 || *p > 0x7E) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool v_host(const char *v, const char **why)
+{
+    uint32_t ip;
+    *why = "an RFC 1123 host name or a dotted IPv4 address";
+    return netaddr_is_hostname(v) || netaddr_parse_ipv4(v, &ip);
+}
+
+/* A decimal integer lo..hi without sign or leading zeros. */
+static bool number_in(const char *v, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    unsigned long n = 0;
+    if (*v == '\0' || (v[0] == '0' && v[1] != '\0') || strlen(v) > 10) {
+        return false;
+    }
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+        n = n * 10u + (unsigned long)(*p - '0');
+    }
+    if (out != NULL) {
+        *out = n;
+    }
+    return n >= lo && n <= hi;
+}
+
+static bool v_port(const char *v, const char **why)
+{
+    *why = "a port number, 1 to 65535";
+    return number_in(v, 1, 65535, NULL);
+}
+
+static bool v_path_prefix(const char *v, const char **why)
+{
+    *why = "empty or /segment[/segment...] of A-Z a-z 0-9 . _ -";
+    if (*v == '\0') {
+        return true;
+    }
+    if (strlen(v) > 128) {
+        return false;
+    }
+    for (const char *p = v; *p;) {
+        if (*p++ != '/') {
+            return false;
+        }
+        const char *seg = p;
+        while (*p && *p != '/') {
+            char c = *p;
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-')) {
+                return false;
+            }
+            p++;
+        }
+        if (p == seg) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool v_api_version(const char *v, const char **why)
+{
+    *why = "1 to 32 of A-Z a-z 0-9 . -";
+    return chars_in(v, ".-", 1, 32);
+}
+
+static bool v_sig_header(const char *v, const char **why)
+{
+    /* An HTTP field name: RFC 9110 token characters. */
+    *why = "an HTTP header name (1 to 64 token characters)";
+    return chars_in(v, "!#$%&'*+-.^_`|~", 1, 64);
+}
+
+static bool v_ip(const char *v, const char **why)
 {
     netaddr_static_t st;
     return netaddr_parse_ip_key(v, &st, why);
 }
 
-static bool valid_dns(const char *v, const char **why)
+static bool v_dns(const char *v, const char **why)
 {
     char host[16];
     uint16_t port;
     uint32_t ip;
-    if (!netaddr_parse_host_port(v, host, sizeof host, 53, &port) || !netaddr_parse_ipv4(host, &ip)) {
-        *why = "expected <a.b.c.d> or <a.b.c.d>:<port>";
-        return false;
-    }
-    return true;
+    *why = "expected <a.b.c.d> or <a.b.c.d>:<port>";
+    return netaddr_parse_host_port(v, host, sizeof host, 53, &port) && netaddr_parse_ipv4(host, &ip);
 }
 
-static bool valid_ntp(const char *v, const char **why)
+static bool v_ntp(const char *v, const char **why)
 {
     char host[254];
     uint16_t port;
-    if (!netaddr_parse_host_port(v, host, sizeof host, 123, &port)) {
-        *why = "expected <host-or-a.b.c.d> or <host-or-a.b.c.d>:<port>";
-        return false;
-    }
-    return true;
+    *why = "expected <host-or-a.b.c.d> or <host-or-a.b.c.d>:<port>";
+    return netaddr_parse_host_port(v, host, sizeof host, 123, &port);
 }
 
-static const key_t s_keys[] = {
-    {"ip", "dhcp", valid_ip},
-    {"dns", "", valid_dns},
-    {"ntp", "", valid_ntp},
+static bool v_device_id(const char *v, const char **why)
+{
+    *why = "1 to 32 of A-Z a-z 0-9 _ -";
+    return chars_in(v, "_-", 1, 32);
+}
+
+static bool v_identifier(const char *v, const char **why)
+{
+    /* Port identifiers; no character that would need escaping in JSON. */
+    *why = "empty or up to 128 of A-Z a-z 0-9 _ - . @ : + / =";
+    return *v == '\0' || chars_in(v, "_-.@:+/=", 1, 128);
+}
+
+static bool v_max_age(const char *v, const char **why)
+{
+    *why = "seconds, 0 (never) to 315360000 (ten years)";
+    return number_in(v, 0, 315360000ul, NULL);
+}
+
+static bool v_retry_ms(const char *v, const char **why)
+{
+    *why = "milliseconds, 100 to 86400000";
+    return number_in(v, 100, 86400000ul, NULL);
+}
+
+static const cfg_key_def_t s_keys[] = {
+    {"org", NULL, v_org},
+    {"webhook", NULL, v_webhook},
+    {"secret", NULL, v_secret},
+    {"host", "dev.azure.com", v_host},
+    {"port", "443", v_port},
+    {"path_prefix", "", v_path_prefix},
+    {"api_version", "6.0-preview", v_api_version},
+    {"sig_header", "X-Port-Signature", v_sig_header},
+    {"ip", "dhcp", v_ip},
+    {"dns", NULL, v_dns},
+    {"ntp", NULL, v_ntp},
+    {"device_id", NULL, v_device_id}, /* default derived from the MAC */
+    {"blueprint", "", v_identifier},
+    {"entity", "", v_identifier},
+    {"max_age", "0", v_max_age},
+    {"retry.base_ms", "2000", v_retry_ms},
+    {"retry.max_ms", "300000", v_retry_ms},
+    {"retry.error_ms", "600000", v_retry_ms},
 };
 #define KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
 
-static char s_values[KEY_COUNT][CFG_VALUE_MAX + 1];
-static bool s_set[KEY_COUNT];
-static cfg_listener_t s_listener;
+static cfg_listener_t s_listeners[MAX_LISTENERS];
+static unsigned s_nlisteners;
 
-static int find(const char *key)
+/* ------------------------------------------------------------ key names */
+
+static const cfg_key_def_t *fixed(const char *key)
 {
     for (unsigned i = 0; i < KEY_COUNT; i++) {
         if (strcmp(s_keys[i].name, key) == 0) {
-            return (int)i;
+            return &s_keys[i];
         }
     }
-    return -1;
+    return NULL;
 }
 
-void cfg_init(void)
+static bool action_name_ok(const char *name)
 {
-    memset(s_set, 0, sizeof s_set);
-    s_listener = NULL;
+    return chars_in(name, "_-", 1, CFG_ACTION_NAME_MAX);
+}
+
+static bool is_action_key(const char *key)
+{
+    return strncmp(key, "action.", 7) == 0 && action_name_ok(key + 7);
+}
+
+/* button.<name>.<kind> with a button this board has. */
+static bool is_button_key(const char *key)
+{
+    if (strncmp(key, "button.", 7) != 0) {
+        return false;
+    }
+    const char *name = key + 7;
+    const char *dot = strrchr(name, '.');
+    if (dot == NULL) {
+        return false;
+    }
+    const char *kind = dot + 1;
+    if (strcmp(kind, "short") != 0 && strcmp(kind, "long") != 0 && strcmp(kind, "double") != 0) {
+        return false;
+    }
+    for (unsigned i = 0; i < hal_button_count(); i++) {
+        const char *b = hal_button_name(i);
+        if (strlen(b) == (size_t)(dot - name) && strncmp(b, name, (size_t)(dot - name)) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool cfg_known(const char *key)
 {
-    return find(key) >= 0;
+    return fixed(key) != NULL || is_action_key(key) || is_button_key(key);
 }
 
-const char *cfg_key_at(unsigned index)
+const char *cfg_fixed_key(unsigned index)
 {
     return index < KEY_COUNT ? s_keys[index].name : NULL;
 }
 
-const char *cfg_get(const char *key)
+/* The default of a dynamic or fixed key, or NULL. */
+static const char *default_of(const char *key, char *scratch, size_t size)
 {
-    int i = find(key);
-    return i >= 0 && s_set[i] ? s_values[i] : NULL;
-}
-
-const char *cfg_get_or_default(const char *key)
-{
-    int i = find(key);
-    if (i < 0) {
-        return "";
+    const cfg_key_def_t *k = fixed(key);
+    if (k != NULL) {
+        if (strcmp(key, "device_id") == 0) {
+            snprintf(scratch, size, "%s", device_default_id());
+            return scratch;
+        }
+        return k->default_value;
     }
-    return s_set[i] ? s_values[i] : s_keys[i].default_text;
+    if (strcmp(key, "action.trigger") == 0) {
+        return "{}";
+    }
+    if (strncmp(key, "button.", 7) == 0) {
+        char primary_short[48];
+        snprintf(primary_short, sizeof primary_short, "button.%s.short", hal_button_name(hal_button_primary()));
+        if (strcmp(key, primary_short) == 0) {
+            return "trigger";
+        }
+    }
+    return NULL;
 }
 
-void cfg_set_listener(cfg_listener_t fn)
+/* ------------------------------------------------------------ reading */
+
+void cfg_init(void)
 {
-    s_listener = fn;
+    s_nlisteners = 0;
 }
 
-cfg_status_t cfg_set(const char *key, const char *value, const char **why)
+void cfg_add_listener(cfg_listener_t fn)
 {
-    int i = find(key);
-    if (i < 0) {
+    if (s_nlisteners < MAX_LISTENERS) {
+        s_listeners[s_nlisteners++] = fn;
+    }
+}
+
+static void notify(const char *key)
+{
+    for (unsigned i = 0; i < s_nlisteners; i++) {
+        s_listeners[i](key);
+    }
+}
+
+cfg_status_t cfg_value(const char *key, char *buf, size_t size, bool *is_set)
+{
+    if (!cfg_known(key)) {
         return CFG_UNKNOWN_KEY;
     }
-    if (strlen(value) > CFG_VALUE_MAX) {
-        *why = "value too long";
-        return CFG_BAD_VALUE;
+    if (strcmp(key, "secret") == 0) {
+        return CFG_SECRET;
     }
-    if (!s_keys[i].validate(value, why)) {
-        return CFG_BAD_VALUE;
+    size_t len = 0;
+    int rc = store_get(key, buf, size > 0 ? size - 1 : 0, &len);
+    if (rc == STORE_OK) {
+        buf[len] = '\0';
+        if (is_set != NULL) {
+            *is_set = true;
+        }
+        return CFG_OK;
     }
-    strcpy(s_values[i], value);
-    s_set[i] = true;
-    if (s_listener != NULL) {
-        s_listener(key);
+    if (rc == STORE_TOO_BIG) {
+        return CFG_TOO_LONG;
+    }
+    if (is_set != NULL) {
+        *is_set = false;
+    }
+    char scratch[40];
+    const char *d = default_of(key, scratch, sizeof scratch);
+    if (d == NULL) {
+        d = "";
+    }
+    if (strlen(d) + 1 > size) {
+        return CFG_TOO_LONG;
+    }
+    strcpy(buf, d);
+    return CFG_OK;
+}
+
+bool cfg_is_set(const char *key)
+{
+    return store_has(key);
+}
+
+bool cfg_secret(void *buf, size_t size, size_t *len)
+{
+    return store_get("secret", buf, size, len) == STORE_OK;
+}
+
+void cfg_wipe(void *buf, size_t len)
+{
+    /* volatile: the compiler may not drop a store it thinks is dead */
+    volatile unsigned char *p = buf;
+    while (len--) {
+        *p++ = 0;
+    }
+}
+
+bool cfg_configured(char *missing, size_t size)
+{
+    static const char *const required[] = {"org", "webhook", "secret"};
+    size_t n = 0;
+    bool ok = true;
+    if (size > 0) {
+        missing[0] = '\0';
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        if (!store_has(required[i])) {
+            ok = false;
+            if (size > n) {
+                n += (size_t)snprintf(missing + n, size - n, "%s%s", n ? "," : "", required[i]);
+            }
+        }
+    }
+    return ok;
+}
+
+typedef struct {
+    void (*fn)(void *ctx, const char *key);
+    void *ctx;
+} each_t;
+
+static bool each_dynamic(void *ctx, const char *key)
+{
+    const each_t *e = ctx;
+    if (is_action_key(key) || is_button_key(key)) {
+        e->fn(e->ctx, key);
+    }
+    return true;
+}
+
+void cfg_each_dynamic(void (*fn)(void *ctx, const char *key), void *ctx)
+{
+    each_t e = {fn, ctx};
+    store_each(each_dynamic, &e);
+}
+
+/* ------------------------------------------------------------ checking */
+
+static const char *const s_reserved[] = {"port_context", "device", NULL};
+
+/* Validates; for actions, minifies into norm (size CFG_VALUE_MAX + 1). */
+static cfg_status_t check(const char *key, const char *value, char *norm, const char **why)
+{
+    static char json_why[JSON_WHY_MAX + 8];
+    if (!cfg_known(key)) {
+        return CFG_UNKNOWN_KEY;
+    }
+    const cfg_key_def_t *k = fixed(key);
+    if (k != NULL) {
+        if (!k->validate(value, why)) {
+            return CFG_BAD_VALUE;
+        }
+        strcpy(norm, value);
+        return CFG_OK;
+    }
+    if (is_button_key(key)) {
+        *why = "an action name: 1 to 32 of A-Z a-z 0-9 _ -";
+        if (!action_name_ok(value)) {
+            return CFG_BAD_VALUE;
+        }
+        strcpy(norm, value);
+        return CFG_OK;
+    }
+    /* action.<name>: a strict JSON object, reserved names refused, at most
+     * CFG_VALUE_MAX bytes once minified */
+    json_err_t err;
+    size_t len = strlen(value);
+    int rc = json_check_reserved(value, len, s_reserved, &err);
+    if (rc == JSON_OK) {
+        size_t out_len;
+        rc = json_minify(value, len, norm, CFG_VALUE_MAX + 1, &out_len);
+        if (rc == JSON_E_OVERFLOW) {
+            *why = "json object longer than 480 bytes";
+            return CFG_BAD_VALUE;
+        }
+    }
+    if (rc != JSON_OK) {
+        snprintf(json_why, sizeof json_why, "json %s", err.why);
+        if (rc != JSON_E_RESERVED && rc != err.code) {
+            snprintf(json_why, sizeof json_why, "json %s", json_strerror(rc));
+        }
+        *why = json_why;
+        return CFG_BAD_VALUE;
     }
     return CFG_OK;
 }
 
+cfg_status_t cfg_check(const char *key, const char *value, const char **why)
+{
+    char *norm = malloc(CFG_VALUE_MAX + 1);
+    if (norm == NULL) {
+        return CFG_STORAGE;
+    }
+    cfg_status_t rc = strlen(value) > 4 * CFG_VALUE_MAX ? (*why = "value too long", CFG_BAD_VALUE)
+                                                          : check(key, value, norm, why);
+    free(norm);
+    return rc;
+}
+
+/* ------------------------------------------------------------ changing */
+
+static bool s_in_txn;
+static bool s_txn_failed;
+
+void cfg_txn_begin(void)
+{
+    store_begin();
+    s_in_txn = true;
+    s_txn_failed = false;
+}
+
+cfg_status_t cfg_txn_put(const char *key, const char *value)
+{
+    const char *why;
+    char *norm = malloc(CFG_VALUE_MAX + 1);
+    if (norm == NULL) {
+        s_txn_failed = true;
+        return CFG_STORAGE;
+    }
+    cfg_status_t rc = check(key, value, norm, &why);
+    if (rc == CFG_OK && store_put(key, norm, strlen(norm)) != STORE_OK) {
+        rc = CFG_STORAGE;
+    }
+    cfg_wipe(norm, CFG_VALUE_MAX + 1); /* it may have held the secret */
+    free(norm);
+    if (rc != CFG_OK) {
+        s_txn_failed = true;
+    }
+    return rc;
+}
+
+void cfg_txn_abort(void)
+{
+    store_abort();
+    s_in_txn = false;
+}
+
+cfg_status_t cfg_txn_commit(void)
+{
+    s_in_txn = false;
+    if (s_txn_failed) {
+        store_abort();
+        return CFG_STORAGE;
+    }
+    if (store_commit() != STORE_OK) {
+        return CFG_STORAGE;
+    }
+    notify(NULL);
+    return CFG_OK;
+}
+
+cfg_status_t cfg_set(const char *key, const char *value, const char **why)
+{
+    char *norm = malloc(CFG_VALUE_MAX + 1);
+    if (norm == NULL) {
+        return CFG_STORAGE;
+    }
+    cfg_status_t rc = strlen(value) > 4 * CFG_VALUE_MAX ? (*why = "value too long", CFG_BAD_VALUE)
+                                                          : check(key, value, norm, why);
+    if (rc == CFG_OK && store_set(key, norm, strlen(norm)) != STORE_OK) {
+        rc = CFG_STORAGE;
+    }
+    cfg_wipe(norm, CFG_VALUE_MAX + 1);
+    free(norm);
+    if (rc == CFG_OK) {
+        notify(key);
+    }
+    return rc;
+}
+
 cfg_status_t cfg_unset(const char *key)
 {
-    int i = find(key);
-    if (i < 0) {
+    if (!cfg_known(key)) {
         return CFG_UNKNOWN_KEY;
     }
-    s_set[i] = false;
-    if (s_listener != NULL) {
-        s_listener(key);
+    if (store_delete(key) != STORE_OK) {
+        return CFG_STORAGE;
     }
+    notify(key);
+    return CFG_OK;
+}
+
+static bool keep_on_reset(const char *key)
+{
+    /* the boot counter (run ids stay unique) and nothing else */
+    return strncmp(key, "sys.", 4) == 0;
+}
+
+cfg_status_t cfg_reset(void)
+{
+    if (store_clear(keep_on_reset) != STORE_OK) {
+        return CFG_STORAGE;
+    }
+    notify(NULL);
     return CFG_OK;
 }

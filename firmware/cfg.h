@@ -1,7 +1,11 @@
 /*
- * Configuration keys (spec section 3): validation, values, defaults and
- * change notification.  Values are held in RAM for now; the durable store
- * (issue: configuration) will sit under this same interface.
+ * Configuration keys (spec section 3): validation, defaults, durable values
+ * (through the store), change notification.
+ *
+ * Fixed keys are listed in cfg.c's table; two families are open-ended:
+ * `action.<name>` (a JSON object, stored minified) and
+ * `button.<button>.<short|long|double>` (an action name).  The secret is
+ * write-only: cfg_value() refuses it and only cfg_secret() reads it.
  */
 #ifndef CFG_H
 #define CFG_H
@@ -12,28 +16,59 @@
 typedef enum {
     CFG_OK = 0,
     CFG_UNKNOWN_KEY,
-    CFG_BAD_VALUE
+    CFG_BAD_VALUE,
+    CFG_SECRET,     /* the secret cannot be read back */
+    CFG_STORAGE,    /* the store failed or is full: nothing changed */
+    CFG_TOO_LONG    /* the caller's buffer is too small */
 } cfg_status_t;
 
-#define CFG_VALUE_MAX 256u
-
-/* The value, or NULL when the key is unset (callers apply the default). */
-const char *cfg_get(const char *key);
-/* The value or the key's default text ("" when it has none). */
-const char *cfg_get_or_default(const char *key);
-
-/* Validates and stores; on CFG_BAD_VALUE *why says what is wrong. */
-cfg_status_t cfg_set(const char *key, const char *value, const char **why);
-cfg_status_t cfg_unset(const char *key);
-bool cfg_known(const char *key);
-
-/* Walks the keys in table order, for `config show`. */
-const char *cfg_key_at(unsigned index);
-
-/* Called after a key changed (set or unset). */
-typedef void (*cfg_listener_t)(const char *key);
-void cfg_set_listener(cfg_listener_t fn);
+#define CFG_VALUE_MAX 480u     /* an action's JSON object */
+#define CFG_SECRET_MAX 128u
+#define CFG_ACTION_NAME_MAX 32u
 
 void cfg_init(void);
+
+/* Known key (fixed, or a well-formed action.* / button.* name). */
+bool cfg_known(const char *key);
+
+/* The value, or the key's default, into buf (NUL-terminated); *is_set (may be
+ * NULL) says which.  An unset key without a default gives "". */
+cfg_status_t cfg_value(const char *key, char *buf, size_t size, bool *is_set);
+bool cfg_is_set(const char *key);
+
+/* The secret's bytes for the signer; *len its length.  false when unset.
+ * The caller wipes buf after use (cfg_wipe). */
+bool cfg_secret(void *buf, size_t size, size_t *len);
+void cfg_wipe(void *buf, size_t len);
+
+/* Validates, normalises (action JSON is minified) and stores durably; on
+ * CFG_BAD_VALUE *why says what is wrong.  Nothing changes on any error. */
+cfg_status_t cfg_set(const char *key, const char *value, const char **why);
+/* Back to the default, durably. */
+cfg_status_t cfg_unset(const char *key);
+
+/* All-or-nothing: validate every pair first with cfg_check, then apply them
+ * with cfg_txn_begin / cfg_txn_put / cfg_txn_commit. */
+cfg_status_t cfg_check(const char *key, const char *value, const char **why);
+void cfg_txn_begin(void);
+cfg_status_t cfg_txn_put(const char *key, const char *value);
+cfg_status_t cfg_txn_commit(void);
+void cfg_txn_abort(void);
+
+/* Factory reset: every configuration key, the secret and (through the
+ * listeners) added trust anchors; the boot counter and queue stay. */
+cfg_status_t cfg_reset(void);
+
+/* Fixed keys in display order; NULL past the end. */
+const char *cfg_fixed_key(unsigned index);
+/* Calls fn for each stored action.* and button.* key. */
+void cfg_each_dynamic(void (*fn)(void *ctx, const char *key), void *ctx);
+
+/* Whether org, webhook and secret are all set; names the missing ones. */
+bool cfg_configured(char *missing, size_t size);
+
+/* Called after a key changed (set, unset, import, reset: key NULL). */
+typedef void (*cfg_listener_t)(const char *key);
+void cfg_add_listener(cfg_listener_t fn);
 
 #endif

@@ -1,17 +1,51 @@
-/* `config show|get|set|unset` (spec section 2). */
+/* `config show|get|set|unset|import|reset` (spec section 2). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg.h"
 #include "cmd.h"
 #include "commands.h"
 #include "console.h"
+#include "hal_button.h"
+#include "json.h"
+
+#define IMPORT_MAX 4096u /* a whole configuration with several actions */
+#define USAGE "usage: config show | get <key> | set <key> <value> | unset <key> | import <json>|begin|commit|abort | reset yes"
+
+static void show_one(const char *key)
+{
+    char value[CFG_VALUE_MAX + 1];
+    bool set;
+    if (strcmp(key, "secret") == 0) {
+        con_info("secret=%s", cfg_is_set("secret") ? "<set>" : "<unset>");
+    } else if (cfg_value(key, value, sizeof value, &set) == CFG_OK) {
+        con_info("%s=%s", key, value);
+    }
+}
+
+static void show_dynamic(void *ctx, const char *key)
+{
+    (void)ctx;
+    show_one(key);
+}
 
 static void show(void)
 {
     const char *key;
-    for (unsigned i = 0; (key = cfg_key_at(i)) != NULL; i++) {
-        con_info("%s=%s", key, cfg_get_or_default(key));
+    for (unsigned i = 0; (key = cfg_fixed_key(i)) != NULL; i++) {
+        show_one(key);
     }
+    /* the defaults of the open-ended families, unless stored */
+    if (!cfg_is_set("action.trigger")) {
+        show_one("action.trigger");
+    }
+    char primary[48];
+    snprintf(primary, sizeof primary, "button.%s.short", hal_button_name(hal_button_primary()));
+    if (!cfg_is_set(primary)) {
+        show_one(primary);
+    }
+    cfg_each_dynamic(show_dynamic, NULL);
     con_ok(NULL);
 }
 
@@ -20,16 +54,195 @@ static void unknown(const char *key)
     con_err("unknown-key", "'%s' is not a configuration key (config show lists them)", key);
 }
 
+static void answer(cfg_status_t rc, const char *key, const char *why)
+{
+    switch (rc) {
+    case CFG_OK:
+        con_ok(NULL);
+        break;
+    case CFG_UNKNOWN_KEY:
+        unknown(key);
+        break;
+    case CFG_BAD_VALUE:
+        con_err("bad-value", "%s: %s", key, why);
+        break;
+    case CFG_SECRET:
+        con_err("secret-write-only", "the secret can be set, never read");
+        break;
+    case CFG_STORAGE:
+        con_err("storage", "the configuration could not be stored; nothing changed");
+        break;
+    case CFG_TOO_LONG:
+        con_err("internal", "value of %s does not fit", key);
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ import */
+
+typedef struct {
+    bool apply;          /* second pass: write (first pass only checks) */
+    cfg_status_t rc;
+    char key[48];
+    const char *why;
+} import_t;
+
+static int import_member(void *ctx, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    import_t *im = ctx;
+    char *buf = NULL;
+    if (name_len >= sizeof im->key) {
+        memcpy(im->key, name, sizeof im->key - 1);
+        im->key[sizeof im->key - 1] = '\0';
+        im->rc = CFG_UNKNOWN_KEY;
+        return 1;
+    }
+    memcpy(im->key, name, name_len);
+    im->key[name_len] = '\0';
+    if (!cfg_known(im->key)) {
+        im->rc = CFG_UNKNOWN_KEY;
+        return 1;
+    }
+    bool action = strncmp(im->key, "action.", 7) == 0;
+    buf = malloc(value_len + 1);
+    if (buf == NULL) {
+        im->rc = CFG_STORAGE;
+        return 1;
+    }
+    if (action) {
+        if (value[0] != '{') {
+            im->rc = CFG_BAD_VALUE;
+            im->why = "an action's value must be a JSON object";
+        } else {
+            memcpy(buf, value, value_len);
+            buf[value_len] = '\0';
+        }
+    } else if (json_string_decode(value, value_len, buf, value_len + 1, NULL) != JSON_OK) {
+        im->rc = CFG_BAD_VALUE;
+        im->why = "the value must be a JSON string (without \\u0000)";
+    }
+    if (im->rc == CFG_OK) {
+        im->rc = im->apply ? cfg_txn_put(im->key, buf) : cfg_check(im->key, buf, &im->why);
+    }
+    cfg_wipe(buf, value_len + 1); /* it may be the secret */
+    free(buf);
+    return im->rc == CFG_OK ? 0 : 1;
+}
+
+static void import(const char *text, size_t len)
+{
+    json_err_t err;
+    import_t im = {false, CFG_OK, "", ""};
+    int rc = json_validate_object(text, len, &err);
+    if (rc != JSON_OK) {
+        con_err("bad-value", "json %s", err.why);
+        return;
+    }
+    (void)json_each_member(text, len, import_member, &im, NULL);
+    if (im.rc != CFG_OK) {
+        answer(im.rc, im.key, im.why);
+        return;
+    }
+    cfg_txn_begin();
+    im.apply = true;
+    (void)json_each_member(text, len, import_member, &im, NULL);
+    if (im.rc != CFG_OK) {
+        cfg_txn_abort();
+        answer(im.rc, im.key, im.why);
+        return;
+    }
+    answer(cfg_txn_commit(), "", "");
+}
+
+static char *s_import;
+static size_t s_import_len;
+static bool s_import_overflow;
+
+static void import_end(void)
+{
+    console_capture(NULL);
+    if (s_import != NULL) {
+        cfg_wipe(s_import, IMPORT_MAX);
+        free(s_import);
+    }
+    s_import = NULL;
+    s_import_len = 0;
+}
+
+static void import_line(const char *line)
+{
+    if (line == NULL) {
+        import_end();
+        con_err("line-too-long", "a line holds at most 512 bytes; the import was dropped");
+        return;
+    }
+    if (strcmp(line, "config import commit") == 0) {
+        if (s_import_overflow) {
+            import_end();
+            con_err("bad-value", "json longer than %u bytes; nothing changed", IMPORT_MAX);
+            return;
+        }
+        import(s_import, s_import_len);
+        import_end();
+        return;
+    }
+    if (strcmp(line, "config import abort") == 0) {
+        import_end();
+        con_ok(NULL);
+        return;
+    }
+    size_t n = strlen(line);
+    if (s_import_len + n > IMPORT_MAX) {
+        s_import_overflow = true; /* keep reading until commit: then refuse */
+        return;
+    }
+    memcpy(s_import + s_import_len, line, n);
+    s_import_len += n;
+}
+
+static void import_cmd(const char *arg)
+{
+    if (strcmp(arg, "begin") == 0) {
+        s_import = malloc(IMPORT_MAX);
+        if (s_import == NULL) {
+            con_err("busy", "no memory for an import now");
+            return;
+        }
+        s_import_len = 0;
+        s_import_overflow = false;
+        console_capture(import_line);
+        con_ok(NULL);
+    } else if (strcmp(arg, "commit") == 0 || strcmp(arg, "abort") == 0) {
+        con_err("bad-argument", "no import in progress (config import begin starts one)");
+    } else {
+        import(arg, strlen(arg));
+    }
+}
+
+/* ------------------------------------------------------------ command */
+
 void cmd_config(const char *args)
 {
-    char verb[8], key[40];
+    char verb[8], key[48];
     const char *rest = cmd_word(args, verb, sizeof verb);
     if (rest == NULL) {
-        con_err("bad-argument", "usage: config show|get <key>|set <key> <value>|unset <key>");
+        con_err("bad-argument", USAGE);
         return;
     }
     if (strcmp(verb, "show") == 0 && *rest == '\0') {
         show();
+        return;
+    }
+    if (strcmp(verb, "import") == 0) {
+        import_cmd(rest);
+        return;
+    }
+    if (strcmp(verb, "reset") == 0) {
+        if (strcmp(rest, "yes") != 0) {
+            con_err("bad-argument", "config reset yes: clears the configuration, the secret and added CAs");
+        } else {
+            answer(cfg_reset(), "", "");
+        }
         return;
     }
     const char *value = cmd_word(rest, key, sizeof key);
@@ -38,36 +251,22 @@ void cmd_config(const char *args)
         return;
     }
     if (key[0] == '\0') {
-        con_err("bad-argument", "usage: config %s <key>%s", verb, strcmp(verb, "set") == 0 ? " <value>" : "");
+        con_err("bad-argument", USAGE);
         return;
     }
     if (strcmp(verb, "get") == 0 && *value == '\0') {
-        if (!cfg_known(key)) {
-            unknown(key);
-        } else {
-            con_info("%s=%s", key, cfg_get_or_default(key));
-            con_ok(NULL);
+        char buf[CFG_VALUE_MAX + 1];
+        cfg_status_t rc = cfg_value(key, buf, sizeof buf, NULL);
+        if (rc == CFG_OK) {
+            con_info("%s=%s", key, buf);
         }
+        answer(rc, key, "");
     } else if (strcmp(verb, "set") == 0) {
         const char *why = "invalid";
-        switch (cfg_set(key, value, &why)) {
-        case CFG_OK:
-            con_ok(NULL);
-            break;
-        case CFG_UNKNOWN_KEY:
-            unknown(key);
-            break;
-        case CFG_BAD_VALUE:
-            con_err("bad-value", "%s: %s", key, why);
-            break;
-        }
+        answer(cfg_set(key, value, &why), key, why);
     } else if (strcmp(verb, "unset") == 0 && *value == '\0') {
-        if (cfg_unset(key) == CFG_OK) {
-            con_ok(NULL);
-        } else {
-            unknown(key);
-        }
+        answer(cfg_unset(key), key, "");
     } else {
-        con_err("bad-argument", "usage: config show|get <key>|set <key> <value>|unset <key>");
+        con_err("bad-argument", USAGE);
     }
 }

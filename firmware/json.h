@@ -31,6 +31,8 @@
 #define JSON_MAX_LEN 65535u
 /* err->why, terminator included. */
 #define JSON_WHY_MAX 64
+/* json_each_member's decoded-name buffer, terminator included. */
+#define JSON_NAME_MAX 64
 
 typedef enum {
     JSON_OK = 0,
@@ -56,11 +58,13 @@ typedef enum {
     JSON_E_DUPLICATE,       /* a member name twice in one object */
     JSON_E_RESERVED,        /* a reserved top-level member name */
     JSON_E_OVERFLOW,        /* the output does not fit */
+    JSON_E_NOT_STRING,      /* json_string_decode: the text is not one string */
+    JSON_E_NUL,             /* json_string_decode: \u0000 in the string */
     JSON_E_INTERNAL         /* jsmn and the strict checks disagree (a bug) */
 } json_status_t;
 
 typedef struct {
-    json_status_t code;
+    int code;               /* a json_status_t, as the functions return it */
     size_t offset;          /* where in the text, 0-based */
     /* "<json_strerror(code)>[ <detail>] at byte <offset>", e.g.
      * "trailing comma at byte 17", "unexpected '+' at byte 5": ready for
@@ -111,5 +115,31 @@ int json_merge_shallow(const char *base, size_t base_len, const char *over, size
  * NUL-terminates; JSON_E_OVERFLOW (obj untouched) when it does not fit in
  * obj_size, JSON_E_ARG when obj does not end with '}'. */
 int json_object_append(char *obj, size_t obj_size, size_t *obj_len, const char *member, size_t member_len);
+
+/* Calls fn for each top-level member of text, in order, after validating it
+ * as json_validate_object does (err as there; fn is not called at all when
+ * text is refused).  name is the member name with its escapes decoded and
+ * NUL-terminated, name_len its full decoded length: a name of name_len >=
+ * JSON_NAME_MAX is cut to its first JSON_NAME_MAX - 1 bytes in name (so a
+ * caller compares name_len before it trusts name), and a \u0000 in a name
+ * makes strlen(name) < name_len.  value[0..value_len) is the member's value as
+ * it stands in text (a string with its quotes and escapes, an object or array
+ * with any white space inside; never NUL-terminated).  A nonzero return from
+ * fn stops the walk early; JSON_OK is returned either way.  No tokens are
+ * held while fn runs, so fn may call the other json_ functions. */
+typedef int (*json_member_fn)(void *ctx, const char *name, size_t name_len, const char *value, size_t value_len);
+int json_each_member(const char *text, size_t len, json_member_fn fn, void *ctx, json_err_t *err);
+
+/* Decodes one JSON string, s[0..len) being exactly the string with its quotes
+ * (a value as json_each_member hands it over), into out as UTF-8, escapes
+ * decoded and NUL-terminated; *out_len (may be NULL) gets the length without
+ * the terminator.  JSON_E_NOT_STRING if s does not start with '"',
+ * JSON_E_TRAILING_DATA if anything follows the closing quote, the string
+ * errors of validation (escape, surrogate, UTF-8, control byte, end),
+ * JSON_E_NUL for \u0000 (the result is a C string), JSON_E_OVERFLOW when
+ * out_size is not at least the length + 1.  The decoded text is never longer
+ * than len - 2, so out_size = len - 1 is always enough.  out must not overlap s;
+ * on error out is untouched. */
+int json_string_decode(const char *s, size_t len, char *out, size_t out_size, size_t *out_len);
 
 #endif

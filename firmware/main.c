@@ -1,4 +1,6 @@
 /* pipebutton: the superloop. */
+#include <stdbool.h>
+
 #include "buttons.h"
 #include "cfg.h"
 #include "console.h"
@@ -6,6 +8,7 @@
 #include "hal.h"
 #include "led.h"
 #include "net.h"
+#include "store.h"
 #include "trigger.h"
 #include "version.h"
 #include "wallclock.h"
@@ -14,12 +17,16 @@ int main(void)
 {
     hal_board_init();
     console_init();
-    con_evt("boot version=%s board=%s reset=%s", PB_VERSION, hal_board_name(),
-            device_reset_name(hal_reset_cause()));
+    /* The store first, silently: EVT boot is the first line and says when
+     * there is no non-volatile memory. */
+    bool durable = store_open(HAL_NVM_CONFIG) == STORE_OK;
+    device_count_boot();
+    cfg_init();
+    con_evt("boot version=%s board=%s reset=%s%s", PB_VERSION, hal_board_name(),
+            device_reset_name(hal_reset_cause()), durable ? "" : " nvm=none");
     led_init();
     led_set_base(trigger_configured() ? LED_IDLE : LED_UNCONFIGURED);
     buttons_init(trigger_press);
-    cfg_init();
     wallclock_init();
     hal_wdt_start();
     net_init();

@@ -125,11 +125,13 @@ uint32_t net_frames_dropped(void)
 
 static void apply_dns(void)
 {
-    const char *v = cfg_get("dns");
+    char v[32];
+    bool set = false;
     char host[16];
     uint16_t port = 53;
     uint32_t ip;
-    if (v != NULL && netaddr_parse_host_port(v, host, sizeof host, 53, &port) && netaddr_parse_ipv4(host, &ip)) {
+    if (cfg_value("dns", v, sizeof v, &set) == CFG_OK && set &&
+        netaddr_parse_host_port(v, host, sizeof host, 53, &port) && netaddr_parse_ipv4(host, &ip)) {
         ip_addr_t addr = IPADDR4_INIT(lwip_htonl(ip));
         dns_setserver(0, &addr);
         dns_setserver(1, NULL);
@@ -148,11 +150,13 @@ static void sntp_restart(void)
 
 static void apply_ntp(void)
 {
-    const char *v = cfg_get("ntp");
+    char v[CFG_VALUE_MAX + 1];
+    bool set = false;
     uint16_t port = 123;
     uint32_t ip;
     sntp_stop();
-    if (v != NULL && netaddr_parse_host_port(v, s_ntp_host, sizeof s_ntp_host, 123, &port)) {
+    if (cfg_value("ntp", v, sizeof v, &set) == CFG_OK && set &&
+        netaddr_parse_host_port(v, s_ntp_host, sizeof s_ntp_host, 123, &port)) {
         sntp_servermode_dhcp(0);
         if (netaddr_parse_ipv4(s_ntp_host, &ip)) {
             ip_addr_t addr = IPADDR4_INIT(lwip_htonl(ip));
@@ -173,7 +177,8 @@ static void apply_ip(void)
 {
     netaddr_static_t st;
     const char *why;
-    if (!netaddr_parse_ip_key(cfg_get_or_default("ip"), &st, &why) || st.dhcp) {
+    char v[48];
+    if (cfg_value("ip", v, sizeof v, NULL) != CFG_OK || !netaddr_parse_ip_key(v, &st, &why) || st.dhcp) {
         dhcp_start(&s_netif);
         return;
     }
@@ -185,19 +190,22 @@ static void apply_ip(void)
     netif_set_addr(&s_netif, &ip, &mask, &gw);
 }
 
+/* key NULL: several keys changed at once (import, reset). */
 static void on_cfg_change(const char *key)
 {
     if (!s_eth_ok) {
         return;
     }
-    if (strcmp(key, "ip") == 0) {
+    if (key == NULL || strcmp(key, "ip") == 0) {
         apply_ip();
-    } else if (strcmp(key, "dns") == 0) {
+    }
+    if (key == NULL || strcmp(key, "dns") == 0) {
         apply_dns();
-        if (cfg_get("dns") == NULL && dhcp_supplied_address(&s_netif)) {
+        if (!cfg_is_set("dns") && dhcp_supplied_address(&s_netif)) {
             dhcp_renew(&s_netif); /* get DHCP's DNS servers back */
         }
-    } else if (strcmp(key, "ntp") == 0) {
+    }
+    if (key == NULL || strcmp(key, "ntp") == 0) {
         apply_ntp();
     }
 }
@@ -263,7 +271,7 @@ void net_init(void)
     if (!s_eth_ok) {
         return; /* status keeps saying net=down; nothing is ever sent */
     }
-    cfg_set_listener(on_cfg_change);
+    cfg_add_listener(on_cfg_change);
     netif_set_up(&s_netif);
     s_link = s_eth->ops->link_up(s_eth->ctx);
     if (s_link) {

@@ -1,5 +1,6 @@
 #include "trigger.h"
 
+#include "cfg.h"
 #include "console.h"
 #include "led.h"
 
@@ -7,7 +8,7 @@
 
 bool trigger_configured(void)
 {
-    return false; /* no configuration store yet: org, webhook and secret are unset */
+    return cfg_configured(NULL, 0);
 }
 
 void trigger_press(const char *action, unsigned button, press_kind_t kind, uint32_t t_ms)
@@ -16,9 +17,13 @@ void trigger_press(const char *action, unsigned button, press_kind_t kind, uint3
     (void)button;
     (void)kind;
     (void)t_ms;
-    /* cppcheck-suppress knownConditionTrueFalse ; constant until the config store exists */
     if (!trigger_configured()) {
         con_evt("refused reason=not-configured");
         led_flash(LED_ERROR, REFUSED_FLASH_MS);
+        return;
     }
+    /* Delivery (the signed request) is the next milestone: until then a
+     * configured device says plainly that it cannot queue yet. */
+    con_evt("refused reason=no-delivery");
+    led_flash(LED_ERROR, REFUSED_FLASH_MS);
 }

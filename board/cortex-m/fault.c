@@ -6,8 +6,9 @@
 #include <stdint.h>
 
 #include "cortexm.h"
+#include "semihost.h"
 
-void cm_fault_report(const uint32_t *frame);
+void cm_fault_report(uint32_t *frame);
 
 static char *put_hex(char *p, const char *label, uint32_t v)
 {
@@ -29,8 +30,11 @@ void cm_faults_enable(void)
     SCB_CCR |= SCB_CCR_DIV_0_TRP;
 }
 
-void cm_fault_report(const uint32_t *frame)
+void cm_fault_report(uint32_t *frame)
 {
+    if (sh_fault_fixup(frame)) {
+        return; /* a semihosting call with no host: it fails, the code goes on */
+    }
     /* The exception frame: r0 r1 r2 r3 r12 lr pc xpsr. */
     char line[80];
     char *p = line;

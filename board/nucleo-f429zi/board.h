@@ -67,6 +67,20 @@
 #define BOARD_ETH_RX_BUFS 4u
 #define BOARD_ETH_TX_BUFS 3u
 
+/* ---- non-volatile memory (nvm.c): sectors of flash bank 2, the regions named
+ * in linker/stm32f429zi.ld ---- */
+/* F_SIZE of the F429ZI.  Only a 2 MB part has bank 2 at 0x08100000 whatever
+ * its option bytes (a 1 MB part with DB1M puts it at 0x08080000). */
+#define BOARD_FLASH_KB 2048u
+/* The board powers the chip at 3.3 V (UM1974), within the 2.7-3.6 V where
+ * RM0090 allows x32 parallelism for erase and word programming.  Worst cases
+ * from the datasheet (DS9405, "Flash memory programming") at x32; nvm.c waits
+ * twice as long before it calls the medium failed. */
+#define BOARD_NVM_PROGRAM_MAX_US 100u  /* one byte or word, 16 us typical */
+#define BOARD_NVM_ERASE_16K_MAX_MS 500u   /* 250 ms typical */
+#define BOARD_NVM_ERASE_64K_MAX_MS 1100u  /* 550 ms typical */
+#define BOARD_NVM_ERASE_128K_MAX_MS 2000u /* 1 s typical */
+
 /* ---- interrupt priorities (4 bits on this chip: 0x00, 0x10 ... 0xF0) ---- */
 /* The tick samples the buttons: it outranks the UART so a console flood
  * cannot delay a press.  The Ethernet interrupt only wakes the superloop, so

@@ -100,6 +100,48 @@
 #define FLASH_ACR_PRFTEN (1u << 8)
 #define FLASH_ACR_ICEN   (1u << 9)
 #define FLASH_ACR_DCEN   (1u << 10)
+#define FLASH_ACR_DCRST  (1u << 12) /* writable only with DCEN clear */
+#define FLASH_KEYR   REG32(FLASH_BASE + 0x04u)
+#define FLASH_SR     REG32(FLASH_BASE + 0x0Cu)
+#define FLASH_CR     REG32(FLASH_BASE + 0x10u)
+#define FLASH_OPTCR  REG32(FLASH_BASE + 0x14u)
+#define FLASH_OPTCR1 REG32(FLASH_BASE + 0x18u)
+
+#define FLASH_KEYR_KEY1 0x45670123u
+#define FLASH_KEYR_KEY2 0xCDEF89ABu
+
+/* Status flags are cleared by writing 1 (rc_w1). */
+#define FLASH_SR_EOP    (1u << 0)
+#define FLASH_SR_OPERR  (1u << 1) /* only set with ERRIE */
+#define FLASH_SR_WRPERR (1u << 4)
+#define FLASH_SR_PGAERR (1u << 5)
+#define FLASH_SR_PGPERR (1u << 6)
+#define FLASH_SR_PGSERR (1u << 7)
+#define FLASH_SR_RDERR  (1u << 8) /* PCROP read, F42xxx/F43xxx only */
+#define FLASH_SR_BSY    (1u << 16)
+#define FLASH_SR_ERRORS (FLASH_SR_OPERR | FLASH_SR_WRPERR | FLASH_SR_PGAERR | \
+                         FLASH_SR_PGPERR | FLASH_SR_PGSERR | FLASH_SR_RDERR)
+
+#define FLASH_CR_PG        (1u << 0)
+#define FLASH_CR_SER       (1u << 1)
+/* SNB[4:0] takes the sector's code, not its number: sectors 0-11 are 0-11,
+ * sectors 12-23 (bank 2) are 16-27 (0b1xxxx); 12-15 are not allowed. */
+#define FLASH_CR_SNB(code) (((uint32_t)(code) & 0x1Fu) << 3)
+#define FLASH_CR_PSIZE_X8  (0x0u << 8)
+#define FLASH_CR_PSIZE_X32 (0x2u << 8) /* VDD 2.7-3.6 V */
+#define FLASH_CR_STRT      (1u << 16)
+#define FLASH_CR_LOCK      (1u << 31)
+
+#define FLASH_OPTCR_BFB2   (1u << 4)  /* boot from bank 2 */
+#define FLASH_OPTCR_DB1M   (1u << 30) /* dual bank on 1 MB parts; no effect on 2 MB */
+#define FLASH_OPTCR_SPRMOD (1u << 31) /* nWRP bits select PCROP instead of write protection */
+/* Bank 2's protection bits, one per sector 12..23 (nWRP[11:0] at bit 16). */
+#define FLASH_OPTCR1_nWRP(sector) (1u << (16u + (sector) - 12u))
+
+/* Main memory, 2 MB parts (RM0090 table 6): two banks of 1 MB, each with
+ * 4 x 16 KB, 1 x 64 KB and 7 x 128 KB sectors; bank 2 holds sectors 12-23. */
+#define FLASH_BANK2_BASE 0x08100000u
+#define FLASH_BANK_SIZE  (1024u * 1024u)
 
 /* ---- GPIO (RM0090 section 8.4) ---- */
 #define GPIOA_BASE 0x40020000u
@@ -260,8 +302,10 @@
 #define DBGMCU_APB1_FZ REG32(0xE0042008u)
 #define DBGMCU_APB1_FZ_DBG_IWDG_STOP (1u << 12)
 
-/* ---- Device electronic signature (RM0090 section 39.1): 96-bit unique ID ---- */
+/* ---- Device electronic signature (RM0090 section 39): 96-bit unique ID, and
+ * the flash size in KB (F_SIZE, a 16-bit read-only register) ---- */
 #define UID_BASE 0x1FFF7A10u
+#define F_SIZE   (*(const volatile uint16_t *)(uintptr_t)0x1FFF7A22u)
 
 /* ---- Interrupt numbers (RM0090 table 62) ---- */
 #define IRQ_USART3 39u

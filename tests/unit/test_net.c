@@ -14,6 +14,8 @@
 #include "ethif.h"
 #include "fake_eth.h"
 #include "fake_hal.h"
+#include "fake_nvm.h"
+#include "store.h"
 #include "net.h"
 #include "wallclock.h"
 
@@ -38,6 +40,8 @@ static int group_setup(void **state)
     (void)state;
     fake_hal_reset_all();
     fake_eth_reset();
+    fake_nvm_reset();
+    store_open(HAL_NVM_CONFIG);
     console_init();
     cfg_init();
     wallclock_init();

@@ -1,0 +1,94 @@
+# libFuzzer targets: included by the top-level Makefile, or on its own with
+#   make -f tests/fuzz/fuzz.mk [fuzz-smoke|fuzz|fuzz-clean]
+#
+#   make fuzz-smoke    every target briefly (FUZZ_SMOKE_RUNS inputs, at most
+#                      FUZZ_SMOKE_SECONDS s each): part of `make test`
+#   make fuzz          every target for FUZZ_SECONDS s (default 300)
+#   make fuzz FUZZ_TARGETS=json FUZZ_SECONDS=3600 FUZZ_JOBS=4
+#
+# A target is tests/fuzz/fuzz_<name>.c (defining LLVMFuzzerTestOneInput) plus
+# the firmware sources it needs in FUZZ_SRCS_<name>; seeds live in
+# tests/fuzz/corpus/<name>/ (read only: what the fuzzer finds goes to
+# build/fuzz/corpus/<name>/), an optional libFuzzer dictionary in
+# tests/fuzz/<name>.dict, extra compiler flags in FUZZ_CFLAGS_<name>.
+# Crashes are written to build/fuzz/artifacts/<name>/; rerun one with
+#   build/fuzz/fuzz_<name> build/fuzz/artifacts/<name>/crash-...
+
+# --- the targets and their sources ------------------------------------------
+FUZZ_SRCS_json := firmware/json.c
+
+# ------------------------------------------------------------------------------
+# Standalone, this file is the first makefile read: it then provides the
+# defaults the top-level Makefile otherwise does, and fuzz-smoke is the default
+# goal.  Included, it leaves the including Makefile's default goal alone.
+FUZZ_STANDALONE := $(if $(filter %tests/fuzz/fuzz.mk,$(firstword $(MAKEFILE_LIST))),1,)
+FUZZ_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+BUILD    ?= build
+DEPS_DIR ?= $(BUILD)/deps
+ifeq ($(V),1)
+FUZZ_Q :=
+else
+FUZZ_Q := @
+endif
+
+FUZZ_CC  ?= clang
+FUZZ_OUT := $(BUILD)/fuzz
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
+
+# The unit build's include paths; the same warnings as the firmware, bar the
+# ones a harness written for libFuzzer trips over.
+FUZZ_INC := -Ifirmware -Ifirmware/port -Ihal -I$(DEPS_DIR)/lwip/src/include -I$(DEPS_DIR)/mbedtls/include
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
+               -DPB_BOARD_NAME=\"host\" -MMD -MP
+
+FUZZ_SMOKE_RUNS    ?= 200000
+FUZZ_SMOKE_SECONDS ?= 12
+FUZZ_SECONDS       ?= 300
+FUZZ_JOBS          ?= 1
+FUZZ_MAX_LEN       ?= 4096
+# Passed to every run, e.g. FUZZ_ARGS=-seed=1 to repeat a smoke run exactly.
+FUZZ_ARGS          ?=
+
+define FUZZ_TARGET_RULES
+$(FUZZ_OUT)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) tests/fuzz/fuzz.mk
+	@mkdir -p $$(@D)
+	@$$(if $$(FUZZ_Q),echo "  FUZZCC  $$@")
+	$$(FUZZ_Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(FUZZ_CFLAGS_$(1)) $$(FUZZ_INC) tests/fuzz/fuzz_$(1).c \
+	    $$(FUZZ_SRCS_$(1)) -MF $$@.d -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULES,$(t))))
+
+-include $(FUZZ_BINS:%=%.d)
+
+# $(call fuzz_run,<name>,<libFuzzer options>)
+fuzz_run = mkdir -p $(FUZZ_OUT)/corpus/$(1) $(FUZZ_OUT)/artifacts/$(1) && \
+	echo "  FUZZ    $(1): $(2)" && \
+	$(FUZZ_OUT)/fuzz_$(1) $(2) -max_len=$(FUZZ_MAX_LEN) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_OUT)/artifacts/$(1)/ \
+	    $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) $(FUZZ_ARGS) \
+	    $(FUZZ_OUT)/corpus/$(1) $(wildcard tests/fuzz/corpus/$(1)) \
+	    > $(FUZZ_OUT)/$(1).log 2>&1 || { tail -n 60 $(FUZZ_OUT)/$(1).log; exit 1; }; \
+	grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added):' $(FUZZ_OUT)/$(1).log | \
+	    sed 's/^/          /'
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(FUZZ_Q)$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),-runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS)) && ) true
+
+fuzz: $(FUZZ_BINS)
+	$(FUZZ_Q)$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),-max_total_time=$(FUZZ_SECONDS) $(if $(filter-out 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS))) && ) true
+
+fuzz-clean:
+	rm -rf $(FUZZ_OUT)
+
+ifeq ($(FUZZ_STANDALONE),1)
+.DEFAULT_GOAL := fuzz-smoke
+else
+.DEFAULT_GOAL := $(FUZZ_SAVED_GOAL)
+endif
