@@ -94,7 +94,7 @@ boards:
 
 bootstrap: $(BOOTSTRAP_STAMP)
 
-$(BOOTSTRAP_STAMP):
+$(BOOTSTRAP_STAMP): tools/bootstrap.sh
 	$(Q)bash tools/bootstrap.sh
 
 # jsmn is header-only (Debian's libjsmn-dev); the cross compiler does not

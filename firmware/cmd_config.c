@@ -211,6 +211,7 @@ static void import_cmd(const char *arg)
         s_import_len = 0;
         s_import_overflow = false;
         console_capture(import_line);
+        console_mask_input(true);
         con_ok(NULL);
     } else if (strcmp(arg, "commit") == 0 || strcmp(arg, "abort") == 0) {
         con_err("bad-argument", "no import in progress (config import begin starts one)");

@@ -10,6 +10,7 @@
 #include "hal.h"
 #include "led.h"
 #include "net.h"
+#include "store.h"
 #include "wallclock.h"
 #include "lwip/init.h"
 #include "mbedtls/version.h"
@@ -63,6 +64,8 @@ static void cmd_status(const char *args)
     }
     con_info("board=%s", hal_board_name());
     con_info("reset=%s", device_reset_name(hal_reset_cause()));
+    con_info("boot=%lu", (unsigned long)device_boot());
+    con_info("nvm=%s", store_durable() ? hal_nvm_kind() : "none");
     char num[21];
     con_info("uptime_ms=%s", device_u64(hal_uptime_ms(), num));
     con_info("led=%s", led_pattern_name());

@@ -149,6 +149,14 @@ uint32_t console_final_count(void)
 void console_capture(console_capture_fn fn)
 {
     s_capture = fn;
+    if (fn == NULL) {
+        s_ed.mask_all = false;
+    }
+}
+
+void console_mask_input(bool mask)
+{
+    s_ed.mask_all = mask;
 }
 
 void console_set_echo(bool on)

@@ -42,6 +42,9 @@ void console_defer(void);
  * with console_capture(NULL) and writes the final line. */
 typedef void (*console_capture_fn)(const char *line);
 void console_capture(console_capture_fn fn);
+/* With echo on, show every typed byte as '*' (a multi-line import may hold
+ * the secret); off again when the capture ends. */
+void console_mask_input(bool mask);
 
 void console_set_echo(bool on);
 bool console_echo(void);

@@ -137,7 +137,7 @@ static int fail_detail(json_err_t *err, json_status_t code, size_t at, int detai
         if (detail_name != NULL) {
             size_t k;
             tb_str(&b, " \"");
-            for (k = 0; detail_name[k] != '\0' && k < 24; k++) {
+            for (k = 0; k < 24 && detail_name[k] != '\0'; k++) {
                 unsigned char c = (unsigned char)detail_name[k];
                 tb_put(&b, (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?');
             }

@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-/* What follows this prefix is a secret: echoed as '*'. */
-static const char s_secret_prefix[] = "config set secret ";
+/* What follows these prefixes may be a secret: echoed as '*'. */
+static const char *const s_secret_prefixes[] = {"config set secret ", "config import "};
 
 void lineed_init(lineed_t *le)
 {
@@ -32,8 +32,16 @@ static void echo(const lineed_t *le, const char *s, size_t len)
 /* Whether position pos of the line falls inside a secret value. */
 static bool masked_at(const lineed_t *le, size_t pos)
 {
-    size_t n = sizeof s_secret_prefix - 1;
-    return pos >= n && strncmp(le->line, s_secret_prefix, n) == 0;
+    if (le->mask_all) {
+        return true;
+    }
+    for (size_t i = 0; i < sizeof s_secret_prefixes / sizeof s_secret_prefixes[0]; i++) {
+        size_t n = strlen(s_secret_prefixes[i]);
+        if (pos >= n && strncmp(le->line, s_secret_prefixes[i], n) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void lineed_redraw(const lineed_t *le)

@@ -26,6 +26,7 @@ typedef struct {
     size_t dropped;     /* bytes beyond LINEED_MAX in the current line */
     bool last_cr;       /* swallow the LF of a CRLF */
     lineed_echo_fn echo;  /* NULL = no echo */
+    bool mask_all;        /* echo every byte as '*' (lines that may hold a secret) */
 } lineed_t;
 
 void lineed_init(lineed_t *le);

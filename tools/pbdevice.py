@@ -27,7 +27,7 @@ def in_private_netns():
     return names == ["lo"]
 
 
-def qemu_command(elf, workdir, console, qmp=None, extra=(), net=False):
+def qemu_command(elf, workdir, console, qmp=None, extra=(), net=False, semihosting=True):
     """The QEMU command line for the lm3s6965evb board, as every runner uses it.
     net=True gives the device QEMU's user network (host loopback at 10.0.2.2),
     which is allowed only inside a private namespace (spec section 7)."""
@@ -36,13 +36,24 @@ def qemu_command(elf, workdir, console, qmp=None, extra=(), net=False):
     cmd = [
         "qemu-system-arm", "-M", "lm3s6965evb", "-kernel", os.path.abspath(elf),
         "-display", "none", "-monitor", "none",
-        "-semihosting-config", "enable=on,target=native",
         "-nic", "user,model=stellaris,id=net0" if net else "none",
     ]
+    if semihosting:
+        cmd += ["-semihosting-config", "enable=on,target=native"]
     cmd += console
     if qmp:
         cmd += ["-qmp", f"unix:{qmp},server=on,wait=off"]
     return cmd + list(extra)
+
+
+# Secrets a test has given a device.  Every byte any device prints in the whole
+# run is checked against them when it closes (spec section 2: secrets are never
+# printed, echoed or logged).
+SECRETS = set()
+
+
+class SecretLeaked(AssertionError):
+    pass
 
 
 class Qmp:
@@ -121,7 +132,7 @@ def prime(qmp):
 class Device:
     """One firmware instance in QEMU, in a scratch directory of its own."""
 
-    def __init__(self, elf=DEFAULT_ELF, workdir=None, extra=(), net=False):
+    def __init__(self, elf=DEFAULT_ELF, workdir=None, extra=(), net=False, semihosting=True):
         self.workdir = workdir or tempfile.mkdtemp(prefix="pb-qemu-")
         os.makedirs(self.workdir, exist_ok=True)
         self.console_path = os.path.join(self.workdir, "console.sock")
@@ -130,11 +141,12 @@ class Device:
         cmd = qemu_command(elf, self.workdir,
                            ["-chardev", f"socket,id=con,path={self.console_path},server=on,wait=on",
                             "-serial", "chardev:con"],
-                           self.qmp_path, extra, net)
+                           self.qmp_path, extra, net, semihosting)
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.con = self._connect(self.console_path)
         self.buf = b""
+        self.raw = bytearray()  # every byte the device printed
         self.qmp = Qmp(self.qmp_path)
         self.lines = []  # everything read, for failure messages
         self.times = []  # time.time() when each line arrived
@@ -170,6 +182,7 @@ class Device:
             if not chunk:
                 raise EOFError(f"console closed; last lines: {self.lines[-10:]}")
             self.buf += chunk
+            self.raw += chunk
         line, self.buf = self.buf.split(b"\n", 1)
         text = line.decode("utf-8", errors="replace").rstrip("\r")
         self.lines.append(text)
@@ -223,9 +236,27 @@ class Device:
     def prime(self):
         prime(self.qmp)
 
+    def detach_console(self):
+        """Lets another program (tools/provision) use the console socket."""
+        self.con.close()
+
+    def attach_console(self):
+        self.con = self._connect(self.console_path)
+        self.buf = b""
+
     def close(self):
         try:
             self.qmp.close()
+        except OSError:
+            pass
+        # what is still buffered counts too
+        self.con.setblocking(False)
+        try:
+            while True:
+                chunk = self.con.recv(65536)
+                if not chunk:
+                    break
+                self.raw += chunk
         except OSError:
             pass
         self.con.close()
@@ -236,6 +267,9 @@ class Device:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+        for secret in SECRETS:
+            if secret.encode() in self.raw:
+                raise SecretLeaked(f"the secret {secret[:2]}... appeared in the console output")
 
     def remove(self):
         shutil.rmtree(self.workdir, ignore_errors=True)

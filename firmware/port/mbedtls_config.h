@@ -81,7 +81,7 @@ time_t tlsport_time(time_t *t);
  * AddressSanitizer sees every block. */
 #define MBEDTLS_PLATFORM_NO_STD_FUNCTIONS
 #define MBEDTLS_PLATFORM_SNPRINTF_MACRO snprintf
-void tlsport_exit(int status);
+void tlsport_exit(int status) __attribute__((noreturn));
 /* Only memory_buffer_alloc.c calls mbedtls_exit(), when it finds its headers
  * corrupted: that is a bug, so it faults (EVT fault, reset). */
 #define MBEDTLS_PLATFORM_EXIT_MACRO tlsport_exit

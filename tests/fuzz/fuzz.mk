@@ -37,12 +37,12 @@ FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
 
-# The unit build's include paths; the same warnings as the firmware, bar the
-# ones a harness written for libFuzzer trips over.
+# The unit build's include paths and warnings; any header there may matter.
 FUZZ_INC := -Ifirmware -Ifirmware/port -Ihal -I$(DEPS_DIR)/lwip/src/include -I$(DEPS_DIR)/mbedtls/include
+FUZZ_HDRS := $(wildcard firmware/*.h firmware/port/*.h hal/*.h)
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-               -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
-               -DPB_BOARD_NAME=\"host\" -MMD -MP
+               -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes \
+               -DPB_BOARD_NAME=\"host\"
 
 FUZZ_SMOKE_RUNS    ?= 200000
 FUZZ_SMOKE_SECONDS ?= 12
@@ -52,37 +52,41 @@ FUZZ_MAX_LEN       ?= 4096
 # Passed to every run, e.g. FUZZ_ARGS=-seed=1 to repeat a smoke run exactly.
 FUZZ_ARGS          ?=
 
+# $(call fuzz_run,<name>,<libFuzzer options>): one shell command; the log is
+# build/fuzz/<name>.log, shown in part when the run fails.
+fuzz_run = mkdir -p $(FUZZ_OUT)/corpus/$(1) $(FUZZ_OUT)/artifacts/$(1); \
+	echo "  FUZZ    $(1) $(2)"; \
+	if $(FUZZ_OUT)/fuzz_$(1) $(2) -max_len=$(FUZZ_MAX_LEN) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_OUT)/artifacts/$(1)/ \
+	    $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) $(FUZZ_ARGS) \
+	    $(FUZZ_OUT)/corpus/$(1) $(wildcard tests/fuzz/corpus/$(1)) > $(FUZZ_OUT)/$(1).log 2>&1; then \
+	    sed -n 's/^stat::\(number_of_executed_units\|average_exec_per_sec\|new_units_added\): */          \1 /p' \
+	        $(FUZZ_OUT)/$(1).log; \
+	else tail -n 60 $(FUZZ_OUT)/$(1).log; echo "fuzz: $(1) failed, log in $(FUZZ_OUT)/$(1).log"; exit 1; fi
+
 define FUZZ_TARGET_RULES
-$(FUZZ_OUT)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) tests/fuzz/fuzz.mk
+$(FUZZ_OUT)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_HDRS) tests/fuzz/fuzz.mk
 	@mkdir -p $$(@D)
 	@$$(if $$(FUZZ_Q),echo "  FUZZCC  $$@")
 	$$(FUZZ_Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(FUZZ_CFLAGS_$(1)) $$(FUZZ_INC) tests/fuzz/fuzz_$(1).c \
-	    $$(FUZZ_SRCS_$(1)) -MF $$@.d -o $$@
+	    $$(FUZZ_SRCS_$(1)) -o $$@
+
+.PHONY: fuzz-smoke-$(1) fuzz-$(1)
+fuzz-smoke-$(1): $(FUZZ_OUT)/fuzz_$(1)
+	$$(FUZZ_Q)$$(call fuzz_run,$(1),-runs=$$(FUZZ_SMOKE_RUNS) -max_total_time=$$(FUZZ_SMOKE_SECONDS))
+
+fuzz-$(1): $(FUZZ_OUT)/fuzz_$(1)
+	$$(FUZZ_Q)$$(call fuzz_run,$(1),-max_total_time=$$(FUZZ_SECONDS) $$(if $$(filter-out 1,$$(FUZZ_JOBS)),-fork=$$(FUZZ_JOBS)))
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULES,$(t))))
-
--include $(FUZZ_BINS:%=%.d)
-
-# $(call fuzz_run,<name>,<libFuzzer options>)
-fuzz_run = mkdir -p $(FUZZ_OUT)/corpus/$(1) $(FUZZ_OUT)/artifacts/$(1) && \
-	echo "  FUZZ    $(1): $(2)" && \
-	$(FUZZ_OUT)/fuzz_$(1) $(2) -max_len=$(FUZZ_MAX_LEN) -timeout=10 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_OUT)/artifacts/$(1)/ \
-	    $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) $(FUZZ_ARGS) \
-	    $(FUZZ_OUT)/corpus/$(1) $(wildcard tests/fuzz/corpus/$(1)) \
-	    > $(FUZZ_OUT)/$(1).log 2>&1 || { tail -n 60 $(FUZZ_OUT)/$(1).log; exit 1; }; \
-	grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added):' $(FUZZ_OUT)/$(1).log | \
-	    sed 's/^/          /'
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz-smoke: $(FUZZ_BINS)
-	$(FUZZ_Q)$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),-runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS)) && ) true
+fuzz-smoke: $(FUZZ_TARGETS:%=fuzz-smoke-%)
 
-fuzz: $(FUZZ_BINS)
-	$(FUZZ_Q)$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),-max_total_time=$(FUZZ_SECONDS) $(if $(filter-out 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS))) && ) true
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 
 fuzz-clean:
 	rm -rf $(FUZZ_OUT)

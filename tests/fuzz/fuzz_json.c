@@ -129,10 +129,9 @@ static bool ref_string(ref_t *r, unsigned char *out, size_t *len)
             }
             unsigned char e = r->s[r->i++];
             const char *from = "\"\\/bfnrt";
-            const char *to = "\"\\/\b\f\n\r\t";
             const char *p = e != 0 ? strchr(from, e) : NULL;
             if (p != NULL) {
-                ref_put(out, len, (unsigned char)to[p - from]);
+                ref_put(out, len, (unsigned char)"\"\\/\b\f\n\r\t"[p - from]);
                 continue;
             }
             if (e != 'u') {
@@ -539,7 +538,9 @@ static void check_one(const char *s, size_t n)
     CHECK(json_minify(again, mn, again, mn + 1, &an) == JSON_OK);
     CHECK(an == mn && memcmp(again, m, mn + 1) == 0);
     free(again);
-    char *inplace = dup_exact(s, n + 1);
+    char *inplace = malloc(n + 1);
+    CHECK(inplace != NULL);
+    memcpy(inplace, s, n);
     CHECK(json_minify(inplace, n, inplace, n + 1, &an) == JSON_OK);
     CHECK(an == mn && memcmp(inplace, m, mn + 1) == 0);
     free(inplace);
@@ -608,13 +609,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t an = nul != NULL ? (size_t)(nul - (const char *)data) : size;
     char *a = dup_exact((const char *)data, an);
     check_one(a, an);
-    /* the whole input too (with its NUL: refused, but safely) */
     if (nul != NULL) {
+        /* the whole input too (with its NUL: refused, but safely) */
         char *whole = dup_exact((const char *)data, size);
         check_one(whole, size);
         free(whole);
-    }
-    if (nul != NULL) {
         size_t bn = size - an - 1;
         char *b = dup_exact(nul + 1, bn);
         check_one(b, bn);

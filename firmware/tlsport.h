@@ -1,0 +1,47 @@
+/*
+ * What mbedTLS needs from the firmware (firmware/port/mbedtls_config.h names
+ * these hooks): its own static memory pool, the wall-clock time, a gmtime
+ * that does not allocate, and a way to stop on heap corruption.  The entropy
+ * source is not here: the TLS glue registers it with
+ * mbedtls_entropy_add_source().
+ */
+#ifndef TLSPORT_H
+#define TLSPORT_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* The pool every mbedTLS allocation comes from: one TLS session (16 KB
+ * incoming record buffer, 2 KB outgoing, the server's chain while it is
+ * verified, the ECDHE and RSA arithmetic) plus `ca add`.  A board may
+ * override it with -DTLSPORT_POOL_SIZE=... . */
+#ifndef TLSPORT_POOL_SIZE
+#define TLSPORT_POOL_SIZE (32u * 1024u)
+#endif
+
+/* Gives mbedTLS the pool (mbedtls_memory_buffer_alloc_init) and paints its
+ * free space for tlsport_pool_peak().  Call once at start-up, before any
+ * other mbedTLS call; calling it again is allowed only while no mbedTLS
+ * object holds memory (the host tests do). */
+void tlsport_init(void);
+
+size_t tlsport_pool_size(void);
+/* High-water mark: bytes from the pool's start to the highest byte that was
+ * ever part of an allocated block (headers and fragmentation included), in
+ * the manner of a painted stack. */
+size_t tlsport_pool_peak(void);
+
+/* MBEDTLS_PLATFORM_TIME_MACRO: UTC seconds since 1970 from the wall clock,
+ * or (time_t)-1 while the clock is not set.  Also stored in *t when t is not
+ * NULL. */
+time_t tlsport_time(time_t *t);
+
+/* MBEDTLS_PLATFORM_EXIT_MACRO: only the pool allocator calls it, when it
+ * finds its block headers corrupted.  Faults (EVT fault, then a reset). */
+void tlsport_exit(int status) __attribute__((noreturn));
+
+/* mbedtls_platform_gmtime_r() (MBEDTLS_PLATFORM_GMTIME_R_ALT) is declared in
+ * mbedtls/platform_util.h and defined in tlsport.c: NULL for times before
+ * 1970 (the unset clock) or after 9999. */
+
+#endif

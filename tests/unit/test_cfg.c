@@ -1,0 +1,379 @@
+/* Configuration through the console, as a user or the provisioning tool sees
+ * it: validation of every key, import all-or-nothing, reset, the write-only
+ * secret, and power cuts during set, import and reset. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "console.h"
+#include "fake_eth.h"
+#include "fake_hal.h"
+#include "fake_nvm.h"
+#include "store.h"
+
+static int setup(void **state)
+{
+    (void)state;
+    fake_hal_reset_all();
+    fake_nvm_reset();
+    fake_eth_reset();
+    store_open(HAL_NVM_CONFIG);
+    console_init();
+    cfg_init();
+    return 0;
+}
+
+static char *run(const char *line)
+{
+    fake_console_input(line);
+    fake_console_input("\r\n");
+    console_task();
+    return fake_console_take();
+}
+
+/* Runs line and checks its final line starts with want. */
+static void expect_final(const char *line, const char *want)
+{
+    char *out = run(line);
+    const char *last = out;
+    for (const char *p = strstr(out, "\r\n"); p && p[2]; p = strstr(p + 2, "\r\n")) {
+        last = p + 2;
+    }
+    if (strncmp(last, want, strlen(want)) != 0) {
+        fail_msg("'%s' answered '%s', wanted '%s...'", line, last, want);
+    }
+    free(out);
+}
+
+static void get_is(const char *key, const char *value)
+{
+    char cmd[80], want[600];
+    snprintf(cmd, sizeof cmd, "config get %s", key);
+    snprintf(want, sizeof want, "%s=%s\r\nOK\r\n", key, value);
+    char *out = run(cmd);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void defaults(void **state)
+{
+    (void)state;
+    get_is("host", "dev.azure.com");
+    get_is("port", "443");
+    get_is("api_version", "6.0-preview");
+    get_is("sig_header", "X-Port-Signature");
+    get_is("ip", "dhcp");
+    get_is("device_id", "pb-525400123456");
+    get_is("action.trigger", "{}");
+    get_is("button.select.short", "trigger");
+    get_is("button.up.long", "");
+    get_is("retry.base_ms", "2000");
+    get_is("org", "");
+    expect_final("config get secret", "ERR secret-write-only: ");
+    expect_final("config get colour", "ERR unknown-key: ");
+    expect_final("config get action.bad!name", "ERR unknown-key: ");
+    expect_final("config get button.nosuch.short", "ERR unknown-key: ");
+    expect_final("config get button.up.triple", "ERR unknown-key: ");
+}
+
+static void every_key_validates(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *good, *bad;
+    } cases[] = {
+        {"org", "my-org.name_1", "has space"},
+        {"org", "o", "x123456789x123456789x123456789x123456789x123456789x123456789x12345"},
+        {"webhook", "deploy_hook-1", "dot.not.allowed"},
+        {"secret", "p@ss w0rd~", "caf\xc3\xa9"},
+        {"host", "tfs.example.local", "bad_host"},
+        {"host", "192.168.1.10", "1.2.3"},
+        {"port", "8443", "0"},
+        {"port", "65535", "65536"},
+        {"port", "1", "08443"},
+        {"path_prefix", "/tfs/Collection.1", "tfs"},
+        {"path_prefix", "/a/b", "/a//b"},
+        {"api_version", "7.1-preview.1", "7.1 preview"},
+        {"sig_header", "X-Hub-Signature", "X Sig"},
+        {"ip", "10.0.0.5/8,10.0.0.1", "10.0.0.5"},
+        {"dns", "10.0.2.3:5353", "dns.example"},
+        {"ntp", "time.example:1123", "time.example:0"},
+        {"device_id", "lobby-button_2", "too-long-id-0123456789012345678901"},
+        {"blueprint", "microservice", "has space"},
+        {"entity", "payments-api", "quote\""},
+        {"max_age", "86400", "-1"},
+        {"retry.base_ms", "500", "99"},
+        {"retry.error_ms", "60000", "1e6"},
+        {"button.up.long", "deploy", "not an action"},
+        {"action.deploy", "{\"env\": \"prod\", \"n\": 1}", "{\"env\": prod}"},
+        {"action.deploy", "{}", "[]"},
+        {"action.deploy", "{\"a\":{\"b\":[1,2,{\"c\":null}]}}", "{\"port_context\":{}}"},
+        {"action.deploy", "{\"x\":true}", "{\"device\":1}"},
+        {"action.deploy", "{\"x\":\"\\u00e9\"}", "{\"x\":1,\"x\":2}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "config set %s %s", cases[i].key, cases[i].good);
+        expect_final(cmd, "OK");
+        snprintf(cmd, sizeof cmd, "config set %s %s", cases[i].key, cases[i].bad);
+        char want[80];
+        snprintf(want, sizeof want, "ERR bad-value: %s: ", cases[i].key);
+        expect_final(cmd, want);
+    }
+    get_is("action.deploy", "{\"x\":\"\\u00e9\"}"); /* minified, escapes kept, unchanged by the refusal */
+    expect_final("config set colour blue", "ERR unknown-key: ");
+}
+
+static void action_size_limit_is_480_minified(void **state)
+{
+    (void)state;
+    char cmd[600], value[520];
+    /* {"k":"xxx..."}: 8 bytes of syntax + the string */
+    memset(value, 0, sizeof value);
+    strcpy(value, "{\"k\": \"");
+    memset(value + 7, 'x', 472);
+    strcpy(value + 7 + 472, "\"}");
+    snprintf(cmd, sizeof cmd, "config set action.big %s", value);
+    expect_final(cmd, "OK"); /* 480 once the space is gone */
+    value[7 + 472] = 'x';
+    strcpy(value + 7 + 473, "\"}");
+    snprintf(cmd, sizeof cmd, "config set action.big %s", value);
+    expect_final(cmd, "ERR bad-value: action.big: ");
+}
+
+static void secret_is_never_shown(void **state)
+{
+    (void)state;
+    char *out = run("config show");
+    assert_non_null(strstr(out, "secret=<unset>\r\n"));
+    free(out);
+    expect_final("config set secret Sup3r-S3cret!", "OK");
+    out = run("config show");
+    assert_non_null(strstr(out, "secret=<set>\r\n"));
+    assert_null(strstr(out, "Sup3r"));
+    free(out);
+    /* with echo on, typing it shows stars only, in set and in import */
+    free(run("echo on"));
+    out = run("config set secret Another-S3cret");
+    assert_null(strstr(out, "Another"));
+    free(out);
+    out = run("config import {\"secret\":\"Third-S3cret\"}");
+    assert_null(strstr(out, "Third"));
+    free(out);
+    char buf[64];
+    size_t len;
+    assert_true(cfg_secret(buf, sizeof buf, &len));
+    assert_int_equal(len, strlen("Third-S3cret"));
+    assert_memory_equal(buf, "Third-S3cret", len);
+}
+
+static void import_is_all_or_nothing(void **state)
+{
+    (void)state;
+    expect_final("config set org before", "OK");
+    expect_final("config import {\"org\":\"after\",\"port\":\"99999\"}", "ERR bad-value: port: ");
+    get_is("org", "before");
+    expect_final("config import {\"org\":\"after\",\"colour\":\"blue\"}", "ERR unknown-key: ");
+    get_is("org", "before");
+    expect_final("config import {\"org\":\"after\",\"port\":8443}", "ERR bad-value: port: ");
+    expect_final("config import {\"org\":\"after\",\"org\":\"twice\"}", "ERR bad-value: json ");
+    expect_final("config import {\"org\":\"after\",}", "ERR bad-value: json ");
+    expect_final("config import [1]", "ERR bad-value: json ");
+    get_is("org", "before");
+    expect_final("config import {\"org\":\"after\",\"action.deploy\":{\"env\":\"prod\"},"
+                 "\"button.up.double\":\"deploy\",\"secret\":\"s\"}",
+                 "OK");
+    get_is("org", "after");
+    get_is("action.deploy", "{\"env\":\"prod\"}");
+    get_is("button.up.double", "deploy");
+    expect_final("config import {\"action.x\":\"not an object\"}", "ERR bad-value: action.x: ");
+}
+
+static void multi_line_import(void **state)
+{
+    (void)state;
+    expect_final("config import begin", "OK");
+    /* content lines get no answer */
+    char *out = run("{\"org\": \"multi\",");
+    assert_string_equal(out, "");
+    free(out);
+    out = run("  \"webhook\": \"w\"}");
+    assert_string_equal(out, "");
+    free(out);
+    expect_final("config import commit", "OK");
+    get_is("org", "multi");
+    get_is("webhook", "w");
+    expect_final("config import begin", "OK");
+    free(run("{\"org\": \"dropped\"}"));
+    expect_final("config import abort", "OK");
+    get_is("org", "multi");
+    expect_final("config import commit", "ERR bad-argument: ");
+    /* a broken document is refused whole */
+    expect_final("config import begin", "OK");
+    free(run("{\"org\": \"half\","));
+    expect_final("config import commit", "ERR bad-value: json ");
+    get_is("org", "multi");
+}
+
+static void unset_and_reset(void **state)
+{
+    (void)state;
+    expect_final("config set host tfs.local", "OK");
+    expect_final("config unset host", "OK");
+    get_is("host", "dev.azure.com");
+    expect_final("config unset colour", "ERR unknown-key: ");
+    expect_final("config set org o", "OK");
+    expect_final("config set secret s", "OK");
+    store_set("sys.boot", "41", 2);
+    expect_final("config reset", "ERR bad-argument: ");
+    get_is("org", "o");
+    expect_final("config reset yes", "OK");
+    get_is("org", "");
+    char *out = run("config show");
+    assert_non_null(strstr(out, "secret=<unset>"));
+    free(out);
+    char buf[8];
+    size_t len;
+    assert_int_equal(store_get("sys.boot", buf, sizeof buf, &len), STORE_OK); /* kept */
+}
+
+static void configured_names_what_is_missing(void **state)
+{
+    (void)state;
+    char missing[40];
+    assert_false(cfg_configured(missing, sizeof missing));
+    assert_string_equal(missing, "org,webhook,secret");
+    expect_final("config set webhook w", "OK");
+    assert_false(cfg_configured(missing, sizeof missing));
+    assert_string_equal(missing, "org,secret");
+    expect_final("config set org o", "OK");
+    expect_final("config set secret s", "OK");
+    assert_true(cfg_configured(missing, sizeof missing));
+}
+
+/* ---- power cuts during set, import and reset */
+
+typedef struct {
+    char org[32], webhook[32];
+    bool secret;
+} snap_t;
+
+static snap_t snapshot(void)
+{
+    snap_t s = {0};
+    cfg_value("org", s.org, sizeof s.org, NULL);
+    cfg_value("webhook", s.webhook, sizeof s.webhook, NULL);
+    s.secret = cfg_is_set("secret");
+    return s;
+}
+
+static bool same(snap_t a, snap_t b)
+{
+    return strcmp(a.org, b.org) == 0 && strcmp(a.webhook, b.webhook) == 0 && a.secret == b.secret;
+}
+
+static const char *const ops[] = {
+    "config set org first",
+    "config import {\"org\":\"second\",\"webhook\":\"hook\",\"secret\":\"s1\"}",
+    "config set webhook hook2",
+    "config reset yes",
+    "config import {\"org\":\"third\",\"webhook\":\"h3\",\"secret\":\"s3\",\"action.a\":{\"k\":1}}",
+    "config unset secret",
+    "config set org first",
+    "config import {\"org\":\"second\",\"webhook\":\"hook\",\"secret\":\"s1\"}",
+    "config set webhook hook2",
+    "config reset yes",
+    "config import {\"org\":\"third\",\"webhook\":\"h3\",\"secret\":\"s3\",\"action.a\":{\"k\":1}}",
+    "config unset secret",
+};
+
+/* The state right after ops[i] completed, from what it sets. */
+static bool cut_result_is_new(int i, snap_t now)
+{
+    switch (i % 6) {
+    case 0:
+        return strcmp(now.org, "first") == 0;
+    case 1:
+        return strcmp(now.org, "second") == 0 && strcmp(now.webhook, "hook") == 0 && now.secret;
+    case 2:
+        return strcmp(now.webhook, "hook2") == 0;
+    case 3:
+        return now.org[0] == '\0' && now.webhook[0] == '\0' && !now.secret;
+    case 4:
+        return strcmp(now.org, "third") == 0 && strcmp(now.webhook, "h3") == 0 && now.secret;
+    default:
+        return !now.secret;
+    }
+}
+
+static void power_cuts_during_set_import_and_reset(void **state)
+{
+    (void)state;
+    const int nops = (int)(sizeof ops / sizeof ops[0]);
+    unsigned long points = 0;
+    for (long cut = 0;; cut++) {
+        setup(NULL);
+        fake_nvm_set_config_geometry(4096, 1024); /* compaction happens inside the sweep */
+        store_open(HAL_NVM_CONFIG);
+        snap_t before = snapshot(), after = before;
+        fake_nvm_cut_after(cut, (uint32_t)cut + 7u);
+        int i;
+        for (i = 0; i < nops; i++) {
+            before = after;
+            free(run(ops[i]));
+            if (fake_nvm_cut_happened()) {
+                break;
+            }
+            after = snapshot();
+        }
+        if (i == nops) {
+            break; /* the workload finished without reaching the cut */
+        }
+        points++;
+        fake_nvm_power_on();
+        assert_int_equal(store_open(HAL_NVM_CONFIG), STORE_OK);
+        snap_t now = snapshot();
+        /* the interrupted change happened whole or not at all */
+        assert_true(same(now, before) || cut_result_is_new(i, now));
+        /* never a mix within an import: org and webhook move together */
+        if (i % 6 == 1) {
+            assert_true((strcmp(now.org, "second") == 0) == (strcmp(now.webhook, "hook") == 0));
+            assert_true((strcmp(now.org, "second") == 0) == now.secret);
+        }
+        if (i % 6 == 4) {
+            assert_true((strcmp(now.org, "third") == 0) == (strcmp(now.webhook, "h3") == 0));
+            assert_true((strcmp(now.org, "third") == 0) == now.secret);
+        }
+        if (i % 6 == 3) { /* reset: all cleared or none */
+            bool cleared = now.org[0] == '\0' && now.webhook[0] == '\0' && !now.secret;
+            assert_true(cleared || same(now, before));
+        }
+        /* still usable */
+        expect_final("config set org alive", "OK");
+    }
+    print_message("config survived a power cut at %lu write points\n", points);
+    assert_true(points > 100);
+    (void)same;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(defaults, setup),
+        cmocka_unit_test_setup(every_key_validates, setup),
+        cmocka_unit_test_setup(action_size_limit_is_480_minified, setup),
+        cmocka_unit_test_setup(secret_is_never_shown, setup),
+        cmocka_unit_test_setup(import_is_all_or_nothing, setup),
+        cmocka_unit_test_setup(multi_line_import, setup),
+        cmocka_unit_test_setup(unset_and_reset, setup),
+        cmocka_unit_test_setup(configured_names_what_is_missing, setup),
+        cmocka_unit_test_setup(power_cuts_during_set_import_and_reset, setup),
+    };
+    return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
+}
