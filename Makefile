@@ -2,6 +2,7 @@
 # `make test` runs every test.  `make help` lists the rest.
 
 MAKEFLAGS += --no-builtin-rules
+.DEFAULT_GOAL := all
 # Objects built through pattern chains are kept, not deleted as intermediates.
 .SECONDARY:
 .SUFFIXES:
@@ -42,7 +43,7 @@ SRCS := $(FW_SRCS) $(HAL_SRCS) $(CM_SRCS) $(BOARD_SRCS)
 
 # A trivial use of each third-party library proves the cross toolchain path;
 # the networking and TLS issues grow these lists.
-MBEDTLS_SRCS := $(MBEDTLS_DIR)/library/version.c
+include mk/mbedtls.mk
 LWIP_CORE := init def dns inet_chksum ip mem memp netif pbuf stats sys tcp tcp_in tcp_out timeouts udp
 LWIP_IPV4 := dhcp etharp icmp ip4 ip4_addr
 LWIP_SRCS := $(LWIP_CORE:%=$(LWIP_DIR)/src/core/%.c) $(LWIP_IPV4:%=$(LWIP_DIR)/src/core/ipv4/%.c) \
@@ -50,14 +51,14 @@ LWIP_SRCS := $(LWIP_CORE:%=$(LWIP_DIR)/src/core/%.c) $(LWIP_IPV4:%=$(LWIP_DIR)/s
 DEP_SRCS := $(MBEDTLS_SRCS) $(LWIP_SRCS)
 
 OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(SRCS)) \
-        $(patsubst $(DEPS_DIR)/%.c,$(OUT)/deps/%.o,$(DEP_SRCS))
+        $(patsubst $(DEPS_DIR)/%.c,$(OUT)/deps/%.o,$(DEP_SRCS)) $(CA_ROOTS_OBJ)
 
 VERSION := $(shell sed -n 's/^\#define PB_VERSION "\(.*\)"/\1/p' firmware/version.h)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes
 CFLAGS := $(BOARD_CPU) -Os -g3 -std=c11 -ffunction-sections -fdata-sections \
           -fno-common -ffreestanding $(WARN) \
-          -DPB_BOARD_NAME=\"$(BOARD)\" $(BOARD_DEFS) -MMD -MP
+          -DPB_BOARD_NAME=\"$(BOARD)\" $(BOARD_DEFS) $(MBEDTLS_CFLAGS) -MMD -MP
 
 # The layering, enforced by the include paths: portable code sees only hal/
 # and the libraries; boards see hal/ and board code, never the application.
@@ -67,7 +68,8 @@ $(OUT)/obj/hal/%.o:      INCLUDES = -Ihal
 $(OUT)/obj/board/%.o:    INCLUDES = -Ihal -Iboard/cortex-m -Iboard/$(BOARD)
 # Third-party code is built with its own warnings, not ours.
 DEP_CFLAGS := $(BOARD_CPU) -Os -g3 -ffunction-sections -fdata-sections \
-          -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -w -MMD -MP
+          -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -w -MMD -MP \
+          $(MBEDTLS_CFLAGS)
 LDFLAGS := $(BOARD_CPU) -nostartfiles --specs=nano.specs --specs=nosys.specs \
            -Wl,--gc-sections -Wl,-Map=$(OUT)/pipebutton.map -Wl,--print-memory-usage \
            -Llinker -T$(BOARD_LDSCRIPT)
@@ -86,6 +88,7 @@ help:
 	@echo "make flash / debug     write the image to a connected board / open GDB on it"
 	@echo "make check             cppcheck over the project's own code"
 	@echo "make bench             network start-up times in QEMU (emulated ms, -icount shift=4)"
+	@echo "make fuzz-smoke / fuzz libFuzzer targets briefly / FUZZ_SECONDS each (default 300)"
 	@echo "make clean             remove build/ (keeps the fetched sources in build/deps)"
 	@echo "V=1                    show full commands"
 
@@ -144,14 +147,14 @@ run: bootstrap all
 	$(Q)bash tools/run.sh $(ELF)
 
 UNIT_CFLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-               -fno-omit-frame-pointer -DPB_BOARD_NAME=\"host\" -MMD -MP
+               -fno-omit-frame-pointer -DPB_BOARD_NAME=\"host\" $(MBEDTLS_CFLAGS) -MMD -MP
 UNIT_INC := -Ifirmware -Ifirmware/port -Ihal -Itests/unit -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include
 HOST := $(BUILD)/host
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(HOST)/test_%,$(wildcard tests/unit/test_*.c))
 # Everything a test may need, compiled once: the portable firmware (not
 # main.c), the fakes of hal/, and the same third-party sources as the image.
 UNIT_SRCS := $(filter-out firmware/main.c,$(FW_SRCS)) hal/ringbuf.c $(wildcard tests/unit/fake_*.c)
-UNIT_OBJS := $(UNIT_SRCS:%.c=$(HOST)/obj/%.o) $(DEP_SRCS:$(DEPS_DIR)/%.c=$(HOST)/deps/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(HOST)/obj/%.o) $(DEP_SRCS:$(DEPS_DIR)/%.c=$(HOST)/deps/%.o) $(CA_ROOTS_HOST_OBJ)
 
 $(HOST)/obj/%.o: %.c | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
@@ -161,7 +164,7 @@ $(HOST)/obj/%.o: %.c | $(BOOTSTRAP_STAMP)
 $(HOST)/deps/%.o: $(DEPS_DIR)/%.c | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $<")
-	$(Q)gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -w \
+	$(Q)gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -w $(MBEDTLS_CFLAGS) \
 	    -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -c $< -o $@
 
 $(HOST)/test_%: $(HOST)/obj/tests/unit/test_%.o $(UNIT_OBJS)
@@ -170,7 +173,12 @@ $(HOST)/test_%: $(HOST)/obj/tests/unit/test_%.o $(UNIT_OBJS)
 
 -include $(wildcard $(HOST)/obj/*/*.d $(HOST)/obj/*/*/*.d)
 
-unit: $(UNIT_TESTS)
+# The test PKI (tools/testpki.sh) that the trust tests and the emulator use.
+TESTPKI := $(BUILD)/testpki
+$(TESTPKI)/.done: tools/testpki.sh | $(BOOTSTRAP_STAMP)
+	$(Q)bash tools/testpki.sh $(TESTPKI)
+
+unit: $(UNIT_TESTS) $(TESTPKI)/.done
 	$(Q)bash tools/run-unit.sh $(UNIT_TESTS)
 
 integration: bootstrap
@@ -190,7 +198,10 @@ test: bootstrap
 	$(Q)for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b all || exit 1; done
 	$(Q)$(MAKE) --no-print-directory check
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory integration
+
+include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf $(filter-out $(DEPS_DIR),$(wildcard $(BUILD)/*))

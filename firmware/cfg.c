@@ -457,15 +457,15 @@ static cfg_status_t check(const char *key, const char *value, char *norm, const 
     return CFG_OK;
 }
 
+/* The normalised value on its way to the store; one at a time (the
+ * superloop is the only caller), static so a full heap cannot refuse it. */
+static char s_norm[CFG_VALUE_MAX + 1];
+
 cfg_status_t cfg_check(const char *key, const char *value, const char **why)
 {
-    char *norm = malloc(CFG_VALUE_MAX + 1);
-    if (norm == NULL) {
-        return CFG_STORAGE;
-    }
     cfg_status_t rc = strlen(value) > 4 * CFG_VALUE_MAX ? (*why = "value too long", CFG_BAD_VALUE)
-                                                          : check(key, value, norm, why);
-    free(norm);
+                                                          : check(key, value, s_norm, why);
+    cfg_wipe(s_norm, sizeof s_norm);
     return rc;
 }
 
@@ -484,17 +484,12 @@ void cfg_txn_begin(void)
 cfg_status_t cfg_txn_put(const char *key, const char *value)
 {
     const char *why;
-    char *norm = malloc(CFG_VALUE_MAX + 1);
-    if (norm == NULL) {
-        s_txn_failed = true;
-        return CFG_STORAGE;
-    }
+    char *norm = s_norm;
     cfg_status_t rc = check(key, value, norm, &why);
     if (rc == CFG_OK && store_put(key, norm, strlen(norm)) != STORE_OK) {
         rc = CFG_STORAGE;
     }
     cfg_wipe(norm, CFG_VALUE_MAX + 1); /* it may have held the secret */
-    free(norm);
     if (rc != CFG_OK) {
         s_txn_failed = true;
     }
@@ -523,17 +518,13 @@ cfg_status_t cfg_txn_commit(void)
 
 cfg_status_t cfg_set(const char *key, const char *value, const char **why)
 {
-    char *norm = malloc(CFG_VALUE_MAX + 1);
-    if (norm == NULL) {
-        return CFG_STORAGE;
-    }
+    char *norm = s_norm;
     cfg_status_t rc = strlen(value) > 4 * CFG_VALUE_MAX ? (*why = "value too long", CFG_BAD_VALUE)
                                                           : check(key, value, norm, why);
     if (rc == CFG_OK && store_set(key, norm, strlen(norm)) != STORE_OK) {
         rc = CFG_STORAGE;
     }
     cfg_wipe(norm, CFG_VALUE_MAX + 1);
-    free(norm);
     if (rc == CFG_OK) {
         notify(key);
     }

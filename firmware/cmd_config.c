@@ -9,8 +9,9 @@
 #include "console.h"
 #include "hal_button.h"
 #include "json.h"
+#include "mbedtls/platform.h"
 
-#define IMPORT_MAX 4096u /* a whole configuration with several actions */
+#define IMPORT_MAX 2048u /* held only while an import is read */
 #define USAGE "usage: config show | get <key> | set <key> <value> | unset <key> | import <json>|begin|commit|abort | reset yes"
 
 static void show_one(const char *key)
@@ -90,7 +91,7 @@ typedef struct {
 static int import_member(void *ctx, const char *name, size_t name_len, const char *value, size_t value_len)
 {
     import_t *im = ctx;
-    char *buf = NULL;
+    char buf[CFG_VALUE_MAX + 1];
     if (name_len >= sizeof im->key) {
         memcpy(im->key, name, sizeof im->key - 1);
         im->key[sizeof im->key - 1] = '\0';
@@ -104,28 +105,25 @@ static int import_member(void *ctx, const char *name, size_t name_len, const cha
         return 1;
     }
     bool action = strncmp(im->key, "action.", 7) == 0;
-    buf = malloc(value_len + 1);
-    if (buf == NULL) {
-        im->rc = CFG_STORAGE;
-        return 1;
-    }
     if (action) {
         if (value[0] != '{') {
             im->rc = CFG_BAD_VALUE;
             im->why = "an action's value must be a JSON object";
-        } else {
-            memcpy(buf, value, value_len);
-            buf[value_len] = '\0';
+        } else if (json_minify(value, value_len, buf, sizeof buf, NULL) != JSON_OK) {
+            im->rc = CFG_BAD_VALUE;
+            im->why = "json object longer than 480 bytes";
         }
-    } else if (json_string_decode(value, value_len, buf, value_len + 1, NULL) != JSON_OK) {
-        im->rc = CFG_BAD_VALUE;
-        im->why = "the value must be a JSON string (without \\u0000)";
+    } else {
+        int rc = json_string_decode(value, value_len, buf, sizeof buf, NULL);
+        if (rc != JSON_OK) {
+            im->rc = CFG_BAD_VALUE;
+            im->why = rc == JSON_E_OVERFLOW ? "value too long" : "the value must be a JSON string (without \\u0000)";
+        }
     }
     if (im->rc == CFG_OK) {
         im->rc = im->apply ? cfg_txn_put(im->key, buf) : cfg_check(im->key, buf, &im->why);
     }
-    cfg_wipe(buf, value_len + 1); /* it may be the secret */
-    free(buf);
+    cfg_wipe(buf, sizeof buf); /* it may be the secret */
     return im->rc == CFG_OK ? 0 : 1;
 }
 
@@ -163,7 +161,7 @@ static void import_end(void)
     console_capture(NULL);
     if (s_import != NULL) {
         cfg_wipe(s_import, IMPORT_MAX);
-        free(s_import);
+        mbedtls_free(s_import);
     }
     s_import = NULL;
     s_import_len = 0;
@@ -203,9 +201,11 @@ static void import_line(const char *line)
 static void import_cmd(const char *arg)
 {
     if (strcmp(arg, "begin") == 0) {
-        s_import = malloc(IMPORT_MAX);
+        /* From mbedTLS's pool: idle unless a delivery is under way, and the
+         * heap is too small for 2 KB. */
+        s_import = mbedtls_calloc(1, IMPORT_MAX);
         if (s_import == NULL) {
-            con_err("busy", "no memory for an import now");
+            con_err("busy", "no memory for an import while a delivery is under way; try again");
             return;
         }
         s_import_len = 0;

@@ -3,14 +3,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ca.h"
 #include "cmd.h"
 #include "commands.h"
 #include "console.h"
+#include "delivery.h"
 #include "device.h"
 #include "hal.h"
 #include "led.h"
 #include "net.h"
+#include "queue.h"
 #include "store.h"
+#include "trigger.h"
 #include "wallclock.h"
 #include "lwip/init.h"
 #include "mbedtls/version.h"
@@ -57,6 +61,9 @@ static void cmd_status(const char *args)
     con_info("reach=%s", net_reach());
     con_info("ip=%s", net_ip());
     con_info("time=%s", wallclock_state_name());
+    con_info("queue=%u", queue_count());
+    con_info("delivered=%lu", (unsigned long)delivery_delivered());
+    con_info("failed=%lu", (unsigned long)delivery_failed());
     if (wallclock_now(&utc_ms)) {
         char iso[WALLCLOCK_ISO_LEN];
         wallclock_format(utc_ms, iso);
@@ -111,6 +118,9 @@ const cmd_t cmd_table[] = {
     {"status", "", "device state as key=value lines", cmd_status},
     {"echo", "on|off", "echo input and show a prompt (for people)", cmd_echo},
     {"config", "show|get|set|unset ...", "read and change the configuration", cmd_config},
+    {"ca", "add|list|remove <slot>|builtin on|off", "trust anchors for TLS", cmd_ca},
+    {"trigger", "[<action>] [<json>]", "queue a trigger as if a button were pressed", cmd_trigger},
+    {"queue", "[retry <runId>|all | drop <runId>]", "pending triggers", cmd_queue},
     {"net", "resolve <name>", "look a name up through the configured DNS", cmd_net},
     {"time", "set <iso8601>", "set the clock by hand (until NTP answers)", cmd_time},
     {"reboot", "", "restart the device", cmd_reboot},

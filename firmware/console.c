@@ -154,6 +154,11 @@ void console_capture(console_capture_fn fn)
     }
 }
 
+bool console_capturing(void)
+{
+    return s_capture != NULL;
+}
+
 void console_mask_input(bool mask)
 {
     s_ed.mask_all = mask;

@@ -45,6 +45,7 @@ void console_capture(console_capture_fn fn);
 /* With echo on, show every typed byte as '*' (a multi-line import may hold
  * the secret); off again when the capture ends. */
 void console_mask_input(bool mask);
+bool console_capturing(void);
 
 void console_set_echo(bool on);
 bool console_echo(void);

@@ -11,13 +11,19 @@
  * number, true, false and null counts one).  White space around and between
  * tokens is allowed and insignificant.
  *
- * Tokenisation is jsmn's (Debian libjsmn-dev, JSMN_STRICT and
- * JSMN_PARENT_LINKS, private to json.c); json.c adds the checks jsmn does not
- * make.  Nothing allocates.  Every function that validates keeps
- * JSON_MAX_TOKENS jsmn tokens on the stack (20 bytes each on Cortex-M and
- * x86-64, 1,280 bytes) for as long as it runs; the functions never nest two
- * such arrays, so the peak is that plus a few hundred bytes of frames.
- * Nothing is static: the functions are reentrant.
+ * How: a strict single pass of json.c's own checks the grammar, the limits
+ * and the encoding and names the first error; then jsmn (Debian libjsmn-dev,
+ * header-only, built inside json.c only, with JSMN_STRICT, JSMN_PARENT_LINKS
+ * and JSMN_STATIC) tokenises the accepted text, and the duplicate-name and
+ * reserved-name checks walk its tokens.
+ *
+ * Cost (arm-none-eabi-gcc 12, -mcpu=cortex-m3 -mthumb -Os): about 5.4 KB of
+ * flash for everything, less what --gc-sections drops; no static RAM.
+ * Nothing allocates.  Validation keeps JSON_MAX_TOKENS jsmn tokens (20 bytes
+ * each, 1,280 bytes) on the stack while it runs: a peak of about 1.6 KB of
+ * stack for json_check_reserved, 1.5 KB for the others.  No function holds
+ * two token arrays at once, and json_each_member holds none while its
+ * callback runs.  Nothing is static: the functions are reentrant.
  *
  * Byte offsets in errors count from 0 at text[0]. */
 #ifndef JSON_H

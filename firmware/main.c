@@ -2,6 +2,12 @@
 #include <stdbool.h>
 
 #include "buttons.h"
+#include "delivery.h"
+#include "queue.h"
+#include "tls.h"
+#include "ca.h"
+#include "mbedtls/platform.h"
+#include "tlsport.h"
 #include "cfg.h"
 #include "console.h"
 #include "device.h"
@@ -13,15 +19,23 @@
 #include "version.h"
 #include "wallclock.h"
 
+static void *pool_alloc(size_t size)
+{
+    return mbedtls_calloc(1, size);
+}
+
 int main(void)
 {
     hal_board_init();
     console_init();
     /* The store first, silently: EVT boot is the first line and says when
      * there is no non-volatile memory. */
+    tlsport_init();
+    store_set_allocator(pool_alloc, mbedtls_free);
     bool durable = store_open(HAL_NVM_CONFIG) == STORE_OK;
     device_count_boot();
     cfg_init();
+    ca_init();
     con_evt("boot version=%s board=%s reset=%s%s", PB_VERSION, hal_board_name(),
             device_reset_name(hal_reset_cause()), durable ? "" : " nvm=none");
     led_init();
@@ -30,11 +44,17 @@ int main(void)
     wallclock_init();
     hal_wdt_start();
     net_init();
+    queue_init();
+    delivery_init();
+    if (!tls_init()) {
+        /* no entropy source: every attempt ends in tls-fail reason=no-entropy */
+    }
 
     for (;;) {
         hal_wdt_feed();
         buttons_task();
         net_task();
+        delivery_task();
         console_task();
         led_task();
         hal_idle();

@@ -175,10 +175,18 @@ static void apply_ntp(void)
 
 static void apply_ip(void)
 {
+    static char applied[48];
     netaddr_static_t st;
     const char *why;
     char v[48];
-    if (cfg_value("ip", v, sizeof v, NULL) != CFG_OK || !netaddr_parse_ip_key(v, &st, &why) || st.dhcp) {
+    if (cfg_value("ip", v, sizeof v, NULL) != CFG_OK) {
+        return;
+    }
+    if (strcmp(v, applied) == 0) {
+        return; /* unchanged (an import of other keys): keep the lease */
+    }
+    strcpy(applied, v);
+    if (!netaddr_parse_ip_key(v, &st, &why) || st.dhcp) {
         dhcp_start(&s_netif);
         return;
     }
@@ -236,6 +244,8 @@ static void report(void)
 static void on_status(struct netif *netif)
 {
     (void)netif;
+    /* A DHCP (re)bind overwrites the DNS servers: the `dns` key wins. */
+    apply_dns();
     report();
 }
 

@@ -48,6 +48,15 @@ static struct {
     unsigned npending;
 } s;
 
+static void *(*s_alloc)(size_t) = malloc;
+static void (*s_release)(void *) = free;
+
+void store_set_allocator(void *(*alloc)(size_t size), void (*release)(void *p))
+{
+    s_alloc = alloc;
+    s_release = release;
+}
+
 /* ------------------------------------------------------------ medium */
 
 static uint32_t base(unsigned half)
@@ -424,7 +433,9 @@ static void recover(void)
 
 int store_open(hal_nvm_region_t region)
 {
-    free(s.ram); /* re-opening (tests, a later recovery) must not leak the RAM medium */
+    if (s.ram != NULL) {
+        s_release(s.ram); /* re-opening (tests, a later recovery) must not leak the RAM medium */
+    }
     memset(&s, 0, sizeof s);
     s.region = region;
     bool present = hal_nvm_init() == HAL_NVM_OK;
@@ -434,7 +445,7 @@ int store_open(hal_nvm_region_t region)
         s.unit = info.erase_size;
         s.half_size = (info.size / info.erase_size / 2u) * info.erase_size;
     } else {
-        s.ram = malloc(RAM_MEDIUM_SIZE);
+        s.ram = s_alloc(RAM_MEDIUM_SIZE);
         if (s.ram == NULL) {
             return STORE_NO_MEDIUM;
         }

@@ -37,6 +37,11 @@ typedef enum {
     STORE_TXN = -6          /* a change is too large or misused */
 } store_status_t;
 
+/* Where the RAM-only fallback (no medium) gets its 8 KB: malloc unless set.
+ * The firmware points it at mbedTLS's pool, which is idle on such a run
+ * (without a medium there is no entropy either, so no TLS). */
+void store_set_allocator(void *(*alloc)(size_t size), void (*release)(void *p));
+
 /* Opens the store on region: finds the live half, replays its log. */
 int store_open(hal_nvm_region_t region);
 /* Whether values survive a reset (false: RAM-only fallback). */

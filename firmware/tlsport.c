@@ -17,8 +17,10 @@ static unsigned char s_pool[TLSPORT_POOL_SIZE] __attribute__((aligned(8)));
 /* The allocator keeps its first block header at the pool's start (8 words:
  * 32 bytes on the target, 64 on a 64-bit host) and never reads the free
  * space after it, so everything past the first 64 bytes can be painted.
- * calloc zeroes every block it hands out, so a painted byte that is still
- * painted was never allocated. */
+ * calloc zeroes the bytes asked for in every block it hands out, so a byte
+ * that still holds the paint was never allocated, except in a block's
+ * slack (alignment, or a remainder too small to split off: < 72 bytes):
+ * the peak is exact to within that. */
 #define PAINT_FROM 64u
 #define PAINT 0xA5u
 

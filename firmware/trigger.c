@@ -1,29 +1,159 @@
 #include "trigger.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "cfg.h"
+#include "cmd.h"
 #include "console.h"
+#include "device.h"
+#include "hal_button.h"
+#include "hal_time.h"
+#include "json.h"
 #include "led.h"
+#include "payload.h"
+#include "queue.h"
+#include "wallclock.h"
 
 #define REFUSED_FLASH_MS 3000u
+
+static uint32_t s_seq;
+static char s_why[JSON_WHY_MAX + 16];
 
 bool trigger_configured(void)
 {
     return cfg_configured(NULL, 0);
 }
 
+static const char *const s_reserved[] = {"port_context", "device", NULL};
+
+trigger_status_t trigger_create(const char *action, const char *json, size_t json_len, const char *button,
+                                const char *press, uint64_t press_uptime_ms, char *run_id, size_t run_id_size,
+                                const char **why)
+{
+    static char missing[40];
+    if (!cfg_configured(missing, sizeof missing)) {
+        snprintf(s_why, sizeof s_why, "set %s first", missing);
+        *why = s_why;
+        return TRIGGER_NOT_CONFIGURED;
+    }
+    char key[48], props[CFG_VALUE_MAX + 1];
+    bool set = false;
+    snprintf(key, sizeof key, "action.%s", action);
+    if (!cfg_known(key) || cfg_value(key, props, sizeof props, &set) != CFG_OK ||
+        (!set && strcmp(action, "trigger") != 0)) {
+        snprintf(s_why, sizeof s_why, "no action '%.32s' is configured", action);
+        *why = s_why;
+        return TRIGGER_NO_ACTION;
+    }
+    trigger_rec_t rec;
+    memset(&rec, 0, sizeof rec);
+    if (json != NULL && json_len > 0) {
+        json_err_t err;
+        if (json_len > TRIGGER_JSON_MAX) {
+            *why = "json longer than 256 bytes";
+            return TRIGGER_BAD_JSON;
+        }
+        if (json_check_reserved(json, json_len, s_reserved, &err) != JSON_OK) {
+            snprintf(s_why, sizeof s_why, "json %s", err.why);
+            *why = s_why;
+            return TRIGGER_BAD_JSON;
+        }
+        if (json_merge_shallow(props, strlen(props), json, json_len, rec.props, sizeof rec.props, NULL) != JSON_OK) {
+            *why = "the merged properties are too long";
+            return TRIGGER_TOO_BIG;
+        }
+    } else {
+        strcpy(rec.props, props);
+    }
+    snprintf(rec.action, sizeof rec.action, "%s", action);
+    cfg_value("device_id", rec.device_id, sizeof rec.device_id, NULL);
+    cfg_value("blueprint", rec.blueprint, sizeof rec.blueprint, NULL);
+    cfg_value("entity", rec.entity, sizeof rec.entity, NULL);
+    snprintf(rec.button, sizeof rec.button, "%s", button);
+    snprintf(rec.press, sizeof rec.press, "%s", press);
+    rec.boot = device_boot();
+    rec.seq = s_seq + 1u;
+    rec.at_utc = wallclock_at_uptime(press_uptime_ms, &rec.at_ms);
+    if (!rec.at_utc) {
+        rec.at_ms = press_uptime_ms; /* back-dated once the clock is set */
+    }
+    /* The body must fit in 1,536 bytes whatever attempt it is (org as now). */
+    char org[72];
+    cfg_value("org", org, sizeof org, NULL);
+    if (payload_length(&rec, org) > PAYLOAD_MAX) {
+        *why = "the request body would exceed 1536 bytes";
+        return TRIGGER_TOO_BIG;
+    }
+    if (!queue_push(&rec)) {
+        *why = "the queue is full";
+        return TRIGGER_QUEUE_FULL;
+    }
+    s_seq++;
+    payload_run_id(&rec, run_id, run_id_size);
+    con_evt("queued id=%s action=%s", run_id, action);
+    return TRIGGER_OK;
+}
+
 void trigger_press(const char *action, unsigned button, press_kind_t kind, uint32_t t_ms)
 {
-    (void)action;
-    (void)button;
-    (void)kind;
-    (void)t_ms;
-    if (!trigger_configured()) {
-        con_evt("refused reason=not-configured");
-        led_flash(LED_ERROR, REFUSED_FLASH_MS);
+    char run_id[64];
+    const char *why;
+    /* t_ms is the tick at the press: turn it into uptime */
+    uint64_t up = hal_uptime_ms() - (uint32_t)(hal_millis() - t_ms);
+    trigger_status_t rc = trigger_create(action, NULL, 0, hal_button_name(button), press_kind_name(kind), up, run_id,
+                                         sizeof run_id, &why);
+    if (rc == TRIGGER_OK) {
         return;
     }
-    /* Delivery (the signed request) is the next milestone: until then a
-     * configured device says plainly that it cannot queue yet. */
-    con_evt("refused reason=no-delivery");
+    static const char *const reasons[] = {"ok", "not-configured", "no-action", "bad-json", "too-big", "queue-full"};
+    con_evt("refused reason=%s", reasons[rc]);
     led_flash(LED_ERROR, REFUSED_FLASH_MS);
+}
+
+void cmd_trigger(const char *args)
+{
+    char action[CFG_ACTION_NAME_MAX + 2];
+    const char *json = args;
+    while (*json == ' ') {
+        json++;
+    }
+    if (*json != '{' && *json != '\0') {
+        const char *rest = cmd_word(json, action, sizeof action);
+        if (rest == NULL) {
+            con_err("bad-argument", "usage: trigger [<action>] [<json-object>]");
+            return;
+        }
+        json = rest;
+    } else {
+        /* the primary button's short-press action */
+        char key[48];
+        snprintf(key, sizeof key, "button.%s.short", hal_button_name(hal_button_primary()));
+        if (cfg_value(key, action, sizeof action, NULL) != CFG_OK || action[0] == '\0') {
+            con_err("bad-argument", "the primary button has no short-press action: name one");
+            return;
+        }
+    }
+    char run_id[64];
+    const char *why = "";
+    trigger_status_t rc =
+        trigger_create(action, json, strlen(json), "serial", "cli", hal_uptime_ms(), run_id, sizeof run_id, &why);
+    switch (rc) {
+    case TRIGGER_OK:
+        con_ok("id=%s", run_id);
+        break;
+    case TRIGGER_NOT_CONFIGURED:
+        con_err("not-configured", "%s", why);
+        break;
+    case TRIGGER_QUEUE_FULL:
+        con_err("queue-full", "%s; nothing queued", why);
+        break;
+    case TRIGGER_NO_ACTION:
+        con_err("bad-argument", "%s", why);
+        break;
+    case TRIGGER_BAD_JSON:
+    case TRIGGER_TOO_BIG:
+        con_err("bad-value", "%s", why);
+        break;
+    }
 }

@@ -24,6 +24,7 @@
 #define RCC_CFGR     REG32(RCC_BASE + 0x08u)
 #define RCC_AHB1RSTR REG32(RCC_BASE + 0x10u)
 #define RCC_AHB1ENR  REG32(RCC_BASE + 0x30u)
+#define RCC_AHB2ENR  REG32(RCC_BASE + 0x34u)
 #define RCC_APB1ENR  REG32(RCC_BASE + 0x40u)
 #define RCC_APB2ENR  REG32(RCC_BASE + 0x44u)
 #define RCC_CSR      REG32(RCC_BASE + 0x74u)
@@ -67,6 +68,7 @@
 #define RCC_AHB1ENR_ETHMACEN   (1u << 25)
 #define RCC_AHB1ENR_ETHMACTXEN (1u << 26)
 #define RCC_AHB1ENR_ETHMACRXEN (1u << 27)
+#define RCC_AHB2ENR_RNGEN      (1u << 6)
 #define RCC_APB1ENR_USART3EN   (1u << 18)
 #define RCC_APB1ENR_PWREN      (1u << 28)
 #define RCC_APB2ENR_SYSCFGEN   (1u << 14)
@@ -283,6 +285,21 @@
 #define ETH_RDES0_OWN  (1u << 31)
 #define ETH_RDES1_RBS1(n) ((uint32_t)(n) & 0x1FFFu)
 #define ETH_RDES1_RER  (1u << 15)
+
+/* ---- Random number generator (RM0090 section 24.4).  Clocked by PLL48CLK,
+ * the main PLL's Q output: at most 48 MHz, and above HCLK/16 or the clock
+ * checker flags CECS. ---- */
+#define RNG_BASE 0x50060800u
+#define RNG_CR   REG32(RNG_BASE + 0x00u)
+#define RNG_SR   REG32(RNG_BASE + 0x04u)
+#define RNG_DR   REG32(RNG_BASE + 0x08u)
+#define RNG_CR_RNGEN (1u << 2)
+#define RNG_CR_IE    (1u << 3)
+#define RNG_SR_DRDY  (1u << 0)
+#define RNG_SR_CECS  (1u << 1) /* clock error, current */
+#define RNG_SR_SECS  (1u << 2) /* seed error, current */
+#define RNG_SR_CEIS  (1u << 5) /* clock error seen; rc_w0: cleared by writing 0 */
+#define RNG_SR_SEIS  (1u << 6) /* seed error seen; rc_w0 */
 
 /* ---- Independent watchdog (RM0090 section 21.4) ---- */
 #define IWDG_BASE 0x40003000u

@@ -23,6 +23,7 @@
 #define MEMP_NUM_TCP_PCB 2       /* one delivery at a time, plus one closing in TIME_WAIT */
 #define MEMP_NUM_TCP_PCB_LISTEN 0 /* the device never listens */
 #define MEMP_NUM_TCP_SEG 8       /* covers TCP_SND_QUEUELEN */
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2) /* + SNTP's timer, + one spare */
 #define MEMP_NUM_ARP_QUEUE 2     /* a DNS query and a SYN may wait for the same ARP reply */
 #define PBUF_POOL_SIZE 6         /* received frames in flight: 6 x ~600 B */
 #define PBUF_POOL_BUFSIZE LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)

@@ -16,6 +16,7 @@
 
 # --- the targets and their sources ------------------------------------------
 FUZZ_SRCS_json := firmware/json.c
+FUZZ_SRCS_http := firmware/http.c firmware/json.c
 
 # ------------------------------------------------------------------------------
 # Standalone, this file is the first makefile read: it then provides the

@@ -150,3 +150,47 @@ def test_provisioning_tool_end_to_end(device, tmp_path):
     r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "provision"), "--socket",
                         device.console_path, str(path)], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "--secret-env" in r.stderr
+
+
+def ca_add(dev, pem_text):
+    """Sends `ca add` and the PEM lines; returns the final line."""
+    dev.send("ca add\r\n")
+    for line in pem_text.strip().splitlines():
+        dev.send(line + "\r\n")
+    while True:
+        line = dev.readline(timeout=20)
+        if line.startswith("OK") or line.startswith("ERR "):
+            return line
+
+
+def test_ca_add_list_remove_in_qemu(tmp_path):
+    pki = os.path.join(ROOT, "build", "testpki")
+    subprocess.run(["bash", os.path.join(ROOT, "tools", "testpki.sh"), pki], check=True, capture_output=True)
+    gen = booted(tmp_path)
+    dev = next(gen)
+    info, _, final = dev.command("ca list")
+    assert final.startswith("OK")
+    assert [line.split()[:2] for line in info[:4]] == [["b0", "builtin"], ["b1", "builtin"],
+                                                      ["b2", "builtin"], ["b3", "builtin"]]
+    assert "DigiCert_Global_Root_G2" in info[0]
+    with open(os.path.join(pki, "root.pem")) as f:
+        final = ca_add(dev, f.read())
+    assert final == "OK ca=1 subject=pipebutton_Test_Root", final
+    # garbage is refused and nothing is stored
+    final = ca_add(dev, "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----")
+    assert final.startswith("ERR bad-certificate: "), final
+    # a leaf that is neither a CA nor self-signed is refused
+    with open(os.path.join(pki, "leaf.pem")) as f:
+        final = ca_add(dev, f.read())
+    assert final.startswith("ERR bad-certificate: "), final
+    dev.command("reboot")
+    dev.readline()
+    info, _, _ = dev.command("ca list")
+    assert "1 added pipebutton_Test_Root" in info
+    _, _, final = dev.command("ca remove b0")
+    assert final.startswith("ERR bad-argument: ")
+    _, _, final = dev.command("ca remove 1")
+    assert final == "OK"
+    info, _, _ = dev.command("ca list")
+    assert not [line for line in info if "added" in line]
+    gen.close()

@@ -16,6 +16,7 @@
 #include "fake_hal.h"
 #include "fake_nvm.h"
 #include "store.h"
+#include "tlsport.h"
 
 static int setup(void **state)
 {
@@ -26,6 +27,7 @@ static int setup(void **state)
     store_open(HAL_NVM_CONFIG);
     console_init();
     cfg_init();
+    tlsport_init(); /* multi-line imports borrow mbedTLS's pool */
     return 0;
 }
 

@@ -1,0 +1,484 @@
+#include "delivery.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cmd.h"
+#include "console.h"
+#include "hal_time.h"
+#include "http.h"
+#include "led.h"
+#include "net.h"
+#include "payload.h"
+#include "queue.h"
+#include "tls.h"
+#include "version.h"
+#include "wallclock.h"
+
+#define RESPONSE_TIMEOUT_MS 20000u
+#define IDLE_CLOSE_MS 30000u   /* a kept-alive connection unused this long is closed */
+#define READ_CHUNK 256u
+
+typedef enum {
+    D_IDLE,
+    D_RESOLVE,
+    D_CONNECT,     /* TCP and TLS handshakes (tls.c) */
+    D_SEND,
+    D_AWAIT
+} dstate_t;
+
+static struct {
+    dstate_t state;
+    queue_entry_t *entry;
+    char run_id[PAYLOAD_ID_MAX + 24];
+    unsigned attempt;
+    uint32_t started_at;
+    /* the connection: kept open between triggers when the server allows */
+    bool conn_open;
+    char conn_host[254];
+    uint16_t conn_port;
+    uint32_t conn_used_at;
+    bool resolve_started;
+    bool resolving;
+    bool resolved_ok;
+    uint32_t addr;
+    /* what is being sent: the request head then the body */
+    size_t head_len, body_len, sent;
+    uint32_t delivered, failed;
+    uint32_t rand;
+} s;
+
+static char s_head[HTTP_REQUEST_HEAD_MAX];
+static char s_body[PAYLOAD_MAX + 1];
+static http_parser_t s_parser;
+
+uint32_t delivery_delivered(void)
+{
+    return s.delivered;
+}
+
+uint32_t delivery_failed(void)
+{
+    return s.failed;
+}
+
+bool delivery_busy(void)
+{
+    return s.state != D_IDLE;
+}
+
+void delivery_init(void)
+{
+    memset(&s, 0, sizeof s);
+    s.rand = hal_millis() | 1u;
+}
+
+/* ------------------------------------------------------------ outcomes */
+
+static uint32_t cfg_ms(const char *key)
+{
+    char v[16];
+    unsigned long n = 0;
+    if (cfg_value(key, v, sizeof v, NULL) == CFG_OK) {
+        sscanf(v, "%lu", &n);
+    }
+    return (uint32_t)n;
+}
+
+/* A factor between 0.5 and 1.0 (spec section 5), in 1/1024ths. */
+static uint32_t jitter(uint32_t ms)
+{
+    s.rand ^= s.rand << 13;
+    s.rand ^= s.rand >> 17;
+    s.rand ^= s.rand << 5;
+    uint32_t f = 512u + (s.rand % 513u);
+    return (uint32_t)(((uint64_t)ms * f) / 1024u);
+}
+
+static uint32_t backoff_ms(unsigned attempt)
+{
+    uint64_t ms = cfg_ms("retry.base_ms");
+    uint32_t max = cfg_ms("retry.max_ms");
+    for (unsigned i = 1; i < attempt && ms < max; i++) {
+        ms *= 2u;
+    }
+    return jitter(ms > max ? max : (uint32_t)ms);
+}
+
+static void close_conn(void)
+{
+    tls_close();
+    s.conn_open = false;
+}
+
+static void finish(void)
+{
+    s.entry->in_flight = false;
+    s.entry = NULL;
+    s.state = D_IDLE;
+    led_set_base(LED_IDLE);
+}
+
+static void retry(const char *reason, uint32_t in_ms)
+{
+    close_conn();
+    s.entry->next_at = hal_millis() + in_ms;
+    snprintf(s.entry->last, sizeof s.entry->last, "%s", reason);
+    con_evt("retry id=%s attempt=%u in_ms=%lu reason=%s", s.run_id, s.attempt, (unsigned long)in_ms, reason);
+    finish();
+}
+
+static void delivered(unsigned status)
+{
+    uint64_t now;
+    const trigger_rec_t *t = &s.entry->rec;
+    if (!t->at_estimated && t->at_utc && wallclock_now(&now)) {
+        con_evt("delivered id=%s attempt=%u status=%u ms=%lu", s.run_id, s.attempt, status,
+                (unsigned long)(now - t->at_ms));
+    } else {
+        con_evt("delivered id=%s attempt=%u status=%u", s.run_id, s.attempt, status);
+    }
+    s.delivered++;
+    queue_remove(s.entry);
+    s.entry = NULL;
+    s.state = D_IDLE;
+    led_set_base(LED_IDLE);
+}
+
+static void rejected(unsigned status, const char *reason)
+{
+    s.failed++;
+    snprintf(s.entry->last, sizeof s.entry->last, "%u", status);
+    s.entry->next_at = hal_millis() + cfg_ms("retry.error_ms");
+    con_evt("error id=%s attempt=%u status=%u reason=%s", s.run_id, s.attempt, status, reason);
+    led_flash(LED_ERROR, 3000u);
+    finish();
+}
+
+/* ------------------------------------------------------------ steps */
+
+static void start_attempt(queue_entry_t *e)
+{
+    char host[254], port[8];
+    s.entry = e;
+    e->in_flight = true;
+    e->attempts++;
+    s.attempt = e->attempts;
+    s.started_at = hal_millis();
+    payload_run_id(&e->rec, s.run_id, sizeof s.run_id);
+    /* A press made before the clock was set is back-dated now. */
+    if (!e->rec.at_utc) {
+        e->rec.at_utc = wallclock_at_uptime(e->rec.at_ms, &e->rec.at_ms);
+    }
+    led_set_base(LED_BUSY);
+    con_evt("sending id=%s attempt=%u", s.run_id, s.attempt);
+    cfg_value("host", host, sizeof host, NULL);
+    cfg_value("port", port, sizeof port, NULL);
+    uint16_t p = (uint16_t)cfg_ms("port");
+    (void)port;
+    if (s.conn_open && tls_state() == TLS_OPEN && strcmp(host, s.conn_host) == 0 && p == s.conn_port) {
+        s.state = D_SEND; /* the kept connection */
+        s.sent = 0;
+        s.head_len = 0;
+        return;
+    }
+    close_conn();
+    snprintf(s.conn_host, sizeof s.conn_host, "%s", host);
+    s.conn_port = p;
+    s.state = D_RESOLVE;
+    s.resolve_started = false;
+}
+
+static void on_resolved(void *arg, bool ok, uint32_t addr, const char *why)
+{
+    (void)arg;
+    (void)why;
+    s.resolving = false;
+    s.resolved_ok = ok;
+    s.addr = addr;
+}
+
+static void step_resolve(void)
+{
+    if (!s.resolve_started) {
+        s.resolve_started = true;
+        s.resolving = true;
+        s.resolved_ok = false;
+        s.addr = 0;
+        net_resolve(s.conn_host, on_resolved, NULL);
+    }
+    if (s.resolving) {
+        return;
+    }
+    if (!s.resolved_ok) {
+        retry("dns", backoff_ms(s.attempt));
+        return;
+    }
+    tls_connect(s.addr, s.conn_port, s.conn_host);
+    s.state = D_CONNECT;
+}
+
+static void step_connect(void)
+{
+    tls_state_t st = tls_poll();
+    if (st == TLS_OPEN) {
+        s.conn_open = true;
+        s.state = D_SEND;
+        s.sent = 0;
+        s.head_len = 0;
+        return;
+    }
+    if (st != TLS_FAILED) {
+        return;
+    }
+    tls_failure_t f = tls_failure();
+    const char *token = tls_failure_token(f);
+    if (token != NULL) {
+        con_evt("tls-fail id=%s reason=%s", s.run_id, token);
+    }
+    retry(f == TLS_FAIL_CONNECT ? "connect" : f == TLS_FAIL_TIMEOUT ? "timeout" : token ? token : "tls",
+          backoff_ms(s.attempt));
+}
+
+/* Builds head and body for this attempt; false (and the trigger retried or
+ * errored) when it cannot be built. */
+static bool build_request(void)
+{
+    char org[72], webhook[72], path_prefix[136], api_version[40], sig_header[72];
+    uint8_t secret[CFG_SECRET_MAX + 1];
+    size_t secret_len = 0;
+    char sig[41];
+    cfg_value("org", org, sizeof org, NULL);
+    cfg_value("webhook", webhook, sizeof webhook, NULL);
+    cfg_value("path_prefix", path_prefix, sizeof path_prefix, NULL);
+    cfg_value("api_version", api_version, sizeof api_version, NULL);
+    cfg_value("sig_header", sig_header, sizeof sig_header, NULL);
+    if (payload_build(&s.entry->rec, org, s.attempt, s_body, sizeof s_body, &s.body_len) != PAYLOAD_OK) {
+        return false;
+    }
+    /* The secret is read at send time and wiped at once after signing. */
+    if (!cfg_secret(secret, sizeof secret, &secret_len) ||
+        payload_sign(secret, secret_len, s_body, s.body_len, sig) != 0) {
+        cfg_wipe(secret, sizeof secret);
+        return false;
+    }
+    cfg_wipe(secret, sizeof secret);
+    http_request_t r = {
+        .host = s.conn_host,
+        .port = s.conn_port,
+        .path_prefix = path_prefix,
+        .org = org,
+        .webhook = webhook,
+        .api_version = api_version,
+        .sig_header = sig_header,
+        .signature = sig,
+        .version = PB_VERSION,
+        .content_length = (uint32_t)s.body_len,
+        .keep_alive = true,
+    };
+    return http_request_build(s_head, sizeof s_head, &s.head_len, &r) == HTTP_OK;
+}
+
+static void step_send(void)
+{
+    if (s.head_len == 0) {
+        if (!build_request()) {
+            close_conn();
+            rejected(0, "unexpected-status");
+            return;
+        }
+        s.sent = 0;
+    }
+    size_t total = s.head_len + s.body_len;
+    while (s.sent < total) {
+        const char *p = s.sent < s.head_len ? s_head + s.sent : s_body + (s.sent - s.head_len);
+        size_t n = s.sent < s.head_len ? s.head_len - s.sent : total - s.sent;
+        int w = tls_write(p, n);
+        if (w == 0) {
+            return; /* lwIP's send buffer is full: next pass */
+        }
+        if (w < 0) {
+            /* a kept connection the server had closed: the next attempt
+             * opens a new one straight away */
+            retry("io", s.conn_used_at != 0 ? 0u : backoff_ms(s.attempt));
+            return;
+        }
+        s.sent += (size_t)w;
+    }
+    uint64_t now = 0;
+    (void)wallclock_now(&now);
+    http_parser_init(&s_parser, now / 1000u);
+    s.started_at = hal_millis();
+    s.state = D_AWAIT;
+}
+
+static void answered(void)
+{
+    const http_response_t *r = &s_parser.resp;
+    bool reuse = r->reusable;
+    s.conn_used_at = hal_millis();
+    if (!reuse) {
+        close_conn();
+    }
+    http_class_t c = http_classify(r);
+    char status[8];
+    snprintf(status, sizeof status, "%u", r->status);
+    switch (c) {
+    case HTTP_CLASS_DELIVERED:
+        delivered(r->status);
+        break;
+    case HTTP_CLASS_RETRY: {
+        uint16_t after = http_retry_after_s(r);
+        if (!reuse) {
+            close_conn();
+        }
+        s.entry->next_at = 0;
+        uint32_t in_ms = after ? (uint32_t)after * 1000u : backoff_ms(s.attempt);
+        s.entry->next_at = hal_millis() + in_ms;
+        snprintf(s.entry->last, sizeof s.entry->last, "%s", status);
+        con_evt("retry id=%s attempt=%u in_ms=%lu reason=%s", s.run_id, s.attempt, (unsigned long)in_ms, status);
+        finish();
+        break;
+    }
+    default:
+        rejected(r->status, http_class_reason(c));
+        break;
+    }
+}
+
+static void step_await(void)
+{
+    uint8_t buf[READ_CHUNK];
+    for (;;) {
+        int n = tls_read(buf, sizeof buf);
+        int rc;
+        size_t used = 0;
+        if (n == 0) {
+            break;
+        }
+        if (n < 0) {
+            rc = n == -1 ? http_parse_eof(&s_parser) : HTTP_E_TRUNCATED;
+            if (rc == HTTP_DONE) {
+                s_parser.resp.reusable = false;
+                answered();
+            } else {
+                retry(rc == HTTP_E_NO_RESPONSE ? "no-response" : "io", backoff_ms(s.attempt));
+            }
+            return;
+        }
+        rc = http_parse(&s_parser, buf, (size_t)n, &used);
+        if (rc == HTTP_DONE) {
+            if (used < (size_t)n) {
+                /* bytes nobody asked for: answer this one, trust the
+                 * connection no further */
+                s_parser.resp.reusable = false;
+            }
+            answered();
+            return;
+        }
+        if (rc < 0) {
+            retry("bad-response", backoff_ms(s.attempt));
+            return;
+        }
+    }
+    if ((uint32_t)(hal_millis() - s.started_at) >= RESPONSE_TIMEOUT_MS) {
+        retry("timeout", backoff_ms(s.attempt));
+    }
+}
+
+void delivery_task(void)
+{
+    switch (s.state) {
+    case D_IDLE: {
+        if (s.conn_open && (uint32_t)(hal_millis() - s.conn_used_at) >= IDLE_CLOSE_MS) {
+            close_conn();
+        }
+        uint64_t now;
+        queue_entry_t *e = queue_next_due(hal_millis());
+        if (e == NULL) {
+            return;
+        }
+        /* Spec section 5: nothing is sent before the clock is set. */
+        if (!wallclock_now(&now)) {
+            snprintf(e->last, sizeof e->last, "clock-unset");
+            return;
+        }
+        if (!net_is_up()) {
+            snprintf(e->last, sizeof e->last, "net-down");
+            return;
+        }
+        start_attempt(e);
+        break;
+    }
+    case D_RESOLVE:
+        step_resolve();
+        break;
+    case D_CONNECT:
+        step_connect();
+        break;
+    case D_SEND:
+        step_send();
+        break;
+    case D_AWAIT:
+        step_await();
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ `queue` */
+
+void cmd_queue(const char *args)
+{
+    char verb[8], id[PAYLOAD_ID_MAX + 24];
+    const char *rest = cmd_word(args, verb, sizeof verb);
+    if (rest == NULL) {
+        con_err("bad-argument", "usage: queue [retry <runId>|all | drop <runId>]");
+        return;
+    }
+    if (verb[0] == '\0') {
+        uint32_t now = hal_millis();
+        for (unsigned i = 0; i < queue_count(); i++) {
+            queue_entry_t *e = queue_at(i);
+            int32_t left = (int32_t)(e->next_at - now);
+            payload_run_id(&e->rec, id, sizeof id);
+            con_info("id=%s action=%s attempts=%lu next_in_ms=%ld last=%s", id, e->rec.action,
+                     (unsigned long)e->attempts, (long)(left > 0 ? left : 0), e->last);
+        }
+        con_ok(NULL);
+        return;
+    }
+    if (cmd_word(rest, id, sizeof id) == NULL || id[0] == '\0') {
+        con_err("bad-argument", "usage: queue [retry <runId>|all | drop <runId>]");
+        return;
+    }
+    if (strcmp(verb, "retry") == 0) {
+        unsigned n = 0;
+        for (unsigned i = 0; i < queue_count(); i++) {
+            queue_entry_t *e = queue_at(i);
+            char eid[PAYLOAD_ID_MAX + 24];
+            payload_run_id(&e->rec, eid, sizeof eid);
+            if (strcmp(id, "all") == 0 || strcmp(id, eid) == 0) {
+                e->next_at = hal_millis();
+                n++;
+            }
+        }
+        if (n == 0) {
+            con_err("bad-argument", "no pending trigger %s", id);
+        } else {
+            con_ok("count=%u", n);
+        }
+    } else if (strcmp(verb, "drop") == 0) {
+        queue_entry_t *e = queue_find(id);
+        if (e == NULL) {
+            con_err("bad-argument", "no pending trigger %s", id);
+        } else if (e->in_flight) {
+            con_err("busy", "%s is being sent; try again when its attempt ends", id);
+        } else {
+            queue_remove(e);
+            con_ok(NULL);
+        }
+    } else {
+        con_err("bad-argument", "usage: queue [retry <runId>|all | drop <runId>]");
+    }
+}
