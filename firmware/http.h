@@ -80,7 +80,7 @@
 #endif
 /* Body bytes kept; the spec's webhook rule looks at the first 2 KB. */
 #ifndef HTTP_BODY_KEEP
-#define HTTP_BODY_KEEP 2048u
+#define HTTP_BODY_KEEP 512u
 #endif
 /* Largest body: a Content-Length, the sum of the chunk sizes, or what comes
  * before the close. */

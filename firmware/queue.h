@@ -12,7 +12,7 @@
 
 #include "payload.h"
 
-#define QUEUE_CAPACITY 2u
+#define QUEUE_CAPACITY 1u /* RAM-only until the durable queue lands */
 #define QUEUE_LAST_MAX 24u
 
 typedef struct {

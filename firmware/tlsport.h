@@ -27,7 +27,7 @@
  * Each name in the server's certificate costs a 48-byte block while the
  * chain is verified.  A pool smaller than the peak fails the handshake. */
 #ifndef TLSPORT_POOL_SIZE
-#define TLSPORT_POOL_SIZE (32u * 1024u)
+#define TLSPORT_POOL_SIZE (39u * 1024u)
 #endif
 
 /* Gives mbedTLS the pool (mbedtls_memory_buffer_alloc_init) and paints its

@@ -14,6 +14,7 @@ COMPONENTS = (
     ("firmware", re.compile(r"/obj/firmware/")),
     ("hal", re.compile(r"/obj/hal/")),
     ("board", re.compile(r"/obj/board/")),
+    ("ca roots", re.compile(r"/obj/gen/")),
     ("C library", re.compile(r"lib(c|g|m|gcc|nosys|c_nano|g_nano)\.a|crt")),
 )
 FLASH = re.compile(r"^\.(text|rodata|ARM\.exidx|isr_vector)")

@@ -10,8 +10,8 @@
 #define BOARD_SYSDIV   4u
 
 #define BOARD_CONSOLE_BAUD 115200u
-#define BOARD_CONSOLE_RX_SIZE 1024u /* >= HAL_CONSOLE_RX_MIN, a power of two */
-#define BOARD_CONSOLE_TX_SIZE 1024u
+#define BOARD_CONSOLE_RX_SIZE 512u /* >= HAL_CONSOLE_RX_MIN, a power of two */
+#define BOARD_CONSOLE_TX_SIZE 512u
 
 /* Buttons: the evaluation board's navigation switches, active low with the
  * pad's pull-up.  Index order is the order `status` and events list them. */

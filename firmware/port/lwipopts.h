@@ -17,7 +17,7 @@
 
 /* ---- memory: 3 KB heap + pools, see the budget above */
 #define MEM_ALIGNMENT __SIZEOF_POINTER__ /* 4 on Cortex-M; 8 for the 64-bit host tests */
-#define MEM_SIZE 3072            /* outgoing TCP data (a TLS record in flight) and UDP requests */
+#define MEM_SIZE 1536            /* outgoing TCP data (TLS records are copied in, up to TCP_SND_BUF) and UDP requests */
 #define MEMP_NUM_PBUF 8          /* PBUF_REF/ROM headers: DNS, SNTP and TCP headers over ROM data */
 #define MEMP_NUM_UDP_PCB 4       /* DHCP, DNS, SNTP, one spare */
 #define MEMP_NUM_TCP_PCB 2       /* one delivery at a time, plus one closing in TIME_WAIT */
@@ -25,7 +25,7 @@
 #define MEMP_NUM_TCP_SEG 8       /* covers TCP_SND_QUEUELEN */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2) /* + SNTP's timer, + one spare */
 #define MEMP_NUM_ARP_QUEUE 2     /* a DNS query and a SYN may wait for the same ARP reply */
-#define PBUF_POOL_SIZE 6         /* received frames in flight: 6 x ~600 B */
+#define PBUF_POOL_SIZE 4         /* received frames in flight: 4 x ~600 B; TLS reads through them */
 #define PBUF_POOL_BUFSIZE LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
 /* ---- protocols */
@@ -58,7 +58,7 @@ extern uint16_t pb_dns_port;
  * The TLS glue acknowledges data as mbedTLS consumes it, so a 16 KB record
  * streams through a small window. */
 #define TCP_MSS 536
-#define TCP_WND (4 * TCP_MSS)
+#define TCP_WND (3 * TCP_MSS)     /* what the 4-buffer receive pool can hold */
 #define TCP_SND_BUF (2 * TCP_MSS)
 #define TCP_SND_QUEUELEN 8
 #define LWIP_TCP_KEEPALIVE 0

@@ -17,6 +17,9 @@
 # --- the targets and their sources ------------------------------------------
 FUZZ_SRCS_json := firmware/json.c
 FUZZ_SRCS_http := firmware/http.c firmware/json.c
+# ca.c with the real mbedTLS (mk/mbedtls.mk); recursive, so the list is read when the rules are made
+FUZZ_SRCS_pem = firmware/ca.c firmware/tlsport.c $(MBEDTLS_SRCS)
+FUZZ_CFLAGS_pem = $(MBEDTLS_CFLAGS)
 
 # ------------------------------------------------------------------------------
 # Standalone, this file is the first makefile read: it then provides the
@@ -27,6 +30,10 @@ FUZZ_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 BUILD    ?= build
 DEPS_DIR ?= $(BUILD)/deps
+ifeq ($(FUZZ_STANDALONE),1)
+MBEDTLS_DIR := $(DEPS_DIR)/mbedtls
+include mk/mbedtls.mk
+endif
 ifeq ($(V),1)
 FUZZ_Q :=
 else

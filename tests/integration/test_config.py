@@ -177,7 +177,8 @@ def test_ca_add_list_remove_in_qemu(tmp_path):
         final = ca_add(dev, f.read())
     assert final == "OK ca=1 subject=pipebutton_Test_Root", final
     # garbage is refused and nothing is stored
-    final = ca_add(dev, "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----")
+    # valid base64 that is no certificate: refused at the END line
+    final = ca_add(dev, "-----BEGIN CERTIFICATE-----\nQUJDRA==\n-----END CERTIFICATE-----")
     assert final.startswith("ERR bad-certificate: "), final
     # a leaf that is neither a CA nor self-signed is refused
     with open(os.path.join(pki, "leaf.pem")) as f:
