@@ -45,6 +45,8 @@
 /* NVIC */
 #define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
 #define NVIC_ICER(n) REG32(0xE000E180u + 4u * (n))
+#define NVIC_ISPR(n) REG32(0xE000E200u + 4u * (n))
+#define NVIC_ISPR_SET(irq) (NVIC_ISPR((irq) >> 5) = 1u << ((irq) & 31u))
 #define NVIC_IPR_BYTE(irq) (*(volatile uint8_t *)(uintptr_t)(0xE000E400u + (irq)))
 
 static inline void cm_irq_enable(unsigned irq)  { NVIC_ISER(irq >> 5) = 1u << (irq & 31u); }

@@ -1,0 +1,204 @@
+"""The product end to end (spec sections 2, 4, 5): a press becomes one signed
+HTTPS POST that the Azure-compatible emulator verifies; every TLS failure
+refuses to send a byte; nothing leaves before the clock is set.  All inside
+the private namespace: the device reaches the emulator, DNS and time servers
+at 10.0.2.2."""
+import os
+import subprocess
+
+import pytest
+
+import pbdevice
+from conftest import ROOT
+from netservers import DnsServer, SntpServer
+from webhook_emulator import WebhookEmulator
+
+HOST = "10.0.2.2"
+PKI = os.path.join(ROOT, "build", "testpki")
+ORG, HOOK, SECRET = "contoso", "port_trigger", "Deliv3ry-S3cret"
+pbdevice.SECRETS.add(SECRET)
+
+
+@pytest.fixture(scope="module")
+def pki():
+    subprocess.run(["bash", os.path.join(ROOT, "tools", "testpki.sh"), PKI], check=True, capture_output=True)
+    return PKI
+
+
+def pem(name):
+    with open(os.path.join(PKI, name)) as f:
+        return f.read()
+
+
+class Rig:
+    """Emulator, DNS and SNTP servers, and a provisioned device."""
+
+    def __init__(self, tmp_path, chain="chain.pem", key="leaf.key", ntp=True):
+        self.emu = WebhookEmulator(os.path.join(PKI, chain), os.path.join(PKI, key),
+                                   webhooks={(ORG, HOOK): SECRET})
+        self.dns = DnsServer({"dev.azure.com": HOST})
+        self.ntp = SntpServer()
+        for s in (self.emu, self.dns, self.ntp):
+            s.start()
+        self.dev = pbdevice.Device(workdir=str(tmp_path), net=True)
+        self.dev.readline()
+        self.dev.prime()
+        self.dev.expect(r"^EVT net up ", timeout=20)
+        config = (f'{{"org":"{ORG}","webhook":"{HOOK}","secret":"{SECRET}","port":"{self.emu.port}",'
+                  f'"dns":"{HOST}:{self.dns.port}","action.deploy":{{"environment":"prod"}},'
+                  f'"button.up.long":"deploy","blueprint":"service"'
+                  + (f',"ntp":"{HOST}:{self.ntp.port}"' if ntp else "") + "}")
+        _, _, final = self.dev.command("config import " + config)
+        assert final == "OK", final
+        final = self.ca_add(pem("root.pem"))
+        assert final.startswith("OK ca="), final
+        if ntp and not any(line.startswith("EVT time synced ") for line in self.dev.lines):
+            self.dev.expect(r"^EVT time synced ", timeout=20)
+
+    def ca_add(self, text):
+        self.dev.send("ca add\r\n")
+        for line in text.strip().splitlines():
+            self.dev.send(line + "\r\n")
+        while True:
+            line = self.dev.readline(timeout=20)
+            if line.startswith("OK") or line.startswith("ERR "):
+                return line
+
+    def close(self):
+        self.dev.close()
+        for s in (self.emu, self.dns, self.ntp):
+            s.stop()
+
+
+@pytest.fixture
+def rig(tmp_path, pki):
+    if not pbdevice.in_private_netns():
+        pytest.skip("network tests run inside tools/netns")
+    r = Rig(tmp_path)
+    yield r
+    r.close()
+
+
+def outcome(dev, run_id, timeout=40):
+    """The attempt's closing event for run_id (delivered, retry or error)."""
+    m, _ = dev.expect(rf"^EVT (delivered|retry|error) id={run_id} ", timeout=timeout)
+    return m.string
+
+
+def test_button_press_is_delivered_signed(rig):
+    rig.dev.press("select", "short")
+    m, _ = rig.dev.expect(r"^EVT queued id=(\S+) action=trigger$", timeout=10)
+    run_id = m.group(1)
+    m, _ = rig.dev.expect(rf"^EVT sending id={run_id} attempt=1$", timeout=30)
+    done = outcome(rig.dev, run_id)
+    assert done.startswith(f"EVT delivered id={run_id} attempt=1 status=200 ms="), done
+    assert rig.emu.wait_for_requests(1, timeout=5)
+    assert len(rig.emu.requests) == 1
+    req = rig.emu.requests[0]
+    assert req.verdict == "accepted", req.detail
+    body = req.json
+    assert body["port_context"]["runId"] == run_id
+    assert body["port_context"]["action"] == "trigger"
+    assert body["port_context"]["trigger"]["by"] == {"orgId": ORG, "userId": "pb-525400123456"}
+    assert body["port_context"]["trigger"]["origin"] == "DEVICE"
+    assert body["port_context"]["trigger"]["operation"] == "CREATE"
+    assert body["port_context"]["blueprint"] == "service" and body["port_context"]["entity"] is None
+    assert body["device"]["button"] == "select" and body["device"]["press"] == "short"
+    assert body["device"]["attempt"] == 1 and body["device"]["at_estimated"] is False
+    headers = {k.lower(): v for k, v in req.headers}
+    assert headers["user-agent"].startswith("pipebutton/")
+    assert headers["content-type"] == "application/json"
+    assert len(headers["x-port-signature"]) == 40
+    st = rig.dev.status()
+    assert st["queue"] == "0" and st["delivered"] == "1"
+
+
+def test_trigger_command_merges_properties(rig):
+    _, events, final = rig.dev.command('trigger deploy {"environment":"staging","ticket":"OPS-7"}')
+    assert final.startswith("OK id=")
+    run_id = final.split("=", 1)[1]
+    assert events == [f"EVT queued id={run_id} action=deploy"]
+    assert outcome(rig.dev, run_id).startswith(f"EVT delivered id={run_id} ")
+    req = rig.emu.requests[-1]
+    assert req.verdict == "accepted"
+    assert req.json["environment"] == "staging" and req.json["ticket"] == "OPS-7"
+    assert list(req.json)[:2] == ["environment", "ticket"]  # the action's member stays first
+    assert req.json["device"]["press"] == "cli" and req.json["device"]["button"] == "serial"
+    for bad in ('trigger deploy {"device":1}', "trigger deploy [1]", "trigger nosuch"):
+        _, _, final = rig.dev.command(bad)
+        assert final.startswith("ERR "), (bad, final)
+
+
+def test_unknown_webhook_is_an_error_that_stays_queued(rig):
+    _, _, final = rig.dev.command("config set webhook nobody")
+    _, _, final = rig.dev.command("trigger")
+    run_id = final.split("=", 1)[1]
+    done = outcome(rig.dev, run_id)
+    assert done == f"EVT error id={run_id} attempt=1 status=500 reason=webhook-rejected", done
+    info, _, _ = rig.dev.command("queue")
+    assert info and info[0].startswith(f"id={run_id} action=trigger attempts=1 ")
+    assert info[0].endswith("last=500")
+    assert rig.emu.requests[-1].verdict == "unknown-webhook"
+    # a person fixes it; queue retry sends it at once
+    rig.dev.command(f"config set webhook {HOOK}")
+    _, _, final = rig.dev.command(f"queue retry {run_id}")
+    assert final.startswith("OK")
+    assert outcome(rig.dev, run_id).startswith(f"EVT delivered id={run_id} attempt=2 ")
+
+
+def test_retry_after_503(rig):
+    rig.emu.fault = "503,times=1,retry-after=2"
+    _, _, final = rig.dev.command("trigger")
+    run_id = final.split("=", 1)[1]
+    assert outcome(rig.dev, run_id) == f"EVT retry id={run_id} attempt=1 in_ms=2000 reason=503"
+    assert outcome(rig.dev, run_id).startswith(f"EVT delivered id={run_id} attempt=2 ")
+
+
+def test_16k_response_record_is_read(rig):
+    rig.emu.fault = "big-record,times=1"
+    _, _, final = rig.dev.command("trigger")
+    run_id = final.split("=", 1)[1]
+    assert outcome(rig.dev, run_id).startswith(f"EVT delivered id={run_id} attempt=1 status=200")
+
+
+@pytest.mark.parametrize("chain,key,reason", [
+    ("expired-chain.pem", "expired-leaf.key", "cert-expired"),
+    ("notyet-chain.pem", "notyet-leaf.key", "cert-not-yet-valid"),
+    ("wronghost-chain.pem", "wronghost-leaf.key", "hostname-mismatch"),
+    ("untrusted-chain.pem", "untrusted-leaf.key", "cert-untrusted"),
+])
+def test_tls_refusals_send_nothing(tmp_path, pki, chain, key, reason):
+    if not pbdevice.in_private_netns():
+        pytest.skip("network tests run inside tools/netns")
+    r = Rig(tmp_path, chain=chain, key=key)
+    try:
+        _, _, final = r.dev.command("trigger")
+        run_id = final.split("=", 1)[1]
+        m, _ = r.dev.expect(rf"^EVT tls-fail id={run_id} reason=(\S+)$", timeout=40)
+        assert m.group(1) == reason
+        assert outcome(r.dev, run_id).startswith(f"EVT retry id={run_id} attempt=1 ")
+        assert r.emu.wait_for_connections(1, timeout=5)
+        assert r.emu.http_bytes == 0 and r.emu.requests == []
+    finally:
+        r.close()
+
+
+def test_nothing_is_sent_before_the_clock_is_set(tmp_path, pki):
+    if not pbdevice.in_private_netns():
+        pytest.skip("network tests run inside tools/netns")
+    r = Rig(tmp_path, ntp=False)
+    try:
+        _, _, final = r.dev.command("trigger")
+        assert final.startswith("OK id=")
+        run_id = final.split("=", 1)[1]
+        import time
+        time.sleep(3)
+        info, _, _ = r.dev.command("queue")
+        assert info[0].endswith("last=clock-unset")
+        assert r.emu.tcp_accepts == 0
+        # the clock arrives: the press is back-dated and sent
+        r.dev.command(f"config set ntp {HOST}:{r.ntp.port}")
+        assert outcome(r.dev, run_id).startswith(f"EVT delivered id={run_id} attempt=1 ")
+        assert r.emu.requests[-1].json["device"]["at_estimated"] is False
+    finally:
+        r.close()
