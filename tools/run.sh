@@ -1,54 +1,90 @@
 #!/usr/bin/env bash
-# `make run`: boots the firmware in QEMU with its console on this terminal.
-# Everything runs inside a private network namespace with only loopback
-# (spec section 7): QEMU's user network, plus a DNS and a time server on the
-# namespace's loopback, which the device reaches at 10.0.2.2.  QEMU runs in
-# build/run/, its own scratch folder (semihosting reaches files there);
-# tools/press drives the buttons over QMP at build/run/qmp.sock.
+# `make run`: the firmware in QEMU pressing its button.
+#
+# Offline (default): everything inside a private network namespace with only
+# loopback (spec section 7): QEMU's user network, the Azure-compatible webhook
+# emulator (HTTPS with a test PKI), and DNS and time servers, all on the
+# namespace's loopback, which the device reaches at 10.0.2.2.  The device is
+# provisioned (test root through `ca add`), the button is pressed through QMP,
+# and the emulator prints the request it verified.  Then this terminal is the
+# device's console.
+#
+# Real Azure DevOps: with AZDO_ORG, AZDO_WEBHOOK and AZDO_SECRET set, the
+# device is provisioned for dev.azure.com (AZDO_HOST/AZDO_PORT override) and
+# uses the host's network; nothing else is started.
 set -euo pipefail
 elf=$(realpath "${1:?usage: run.sh <elf>}")
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${PB_NETNS:-}" != "1" ]; then
+py=${PYTHON:-/usr/bin/python3}
+real=0
+if [ -n "${AZDO_ORG:-}" ] && [ -n "${AZDO_WEBHOOK:-}" ] && [ -n "${AZDO_SECRET:-}" ]; then
+    real=1
+elif [ "${PB_NETNS:-}" != "1" ]; then
     exec "$root/tools/netns" bash "$0" "$elf"
 fi
+
 dir="$root/build/run"
 mkdir -p "$dir"
 qmp="$dir/qmp.sock"
-rm -f "$qmp"
-py=${PYTHON:-/usr/bin/python3}
+con="$dir/console.sock"
+rm -f "$qmp" "$con"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
 
-# Local stand-ins for the Internet's DNS and NTP, inside the namespace.
-"$py" "$root/tools/netservers.py" dns --port 5353 --quiet \
-    --record dev.azure.com=10.0.2.2 --record pool.ntp.org=10.0.2.2 >"$dir/dns.log" 2>&1 &
-dns=$!
-"$py" "$root/tools/netservers.py" sntp --port 1123 --quiet >"$dir/sntp.log" 2>&1 &
-sntp=$!
-trap 'kill $dns $sntp 2>/dev/null || true' EXIT
-
-cat <<EOT
-pipebutton in QEMU (lm3s6965evb) -- scratch folder: build/run/, private network namespace
-  The console is this terminal: type 'help' and Enter ('echo on' shows what you type).
-  The device gets 10.0.2.15 by DHCP.  Local DNS and time servers answer at 10.0.2.2:
-      config set dns 10.0.2.2:5353
-      config set ntp 10.0.2.2:1123          (then: status shows time=synced)
-  Press buttons from another terminal:
-      tools/press select            (the primary button: runs the trigger action)
-      tools/press up long           (select|up|down|left|right, short|long|double)
-  or here: Ctrl-A c opens QEMU's monitor, 'sendkey ctrl 100' presses select,
-  Ctrl-A c returns.  Ctrl-A x quits.
+if [ "$real" = 1 ]; then
+    echo "pipebutton in QEMU -> https://${AZDO_HOST:-dev.azure.com}/$AZDO_ORG/... (real Azure DevOps, host network)"
+    cat >"$dir/device.json" <<EOT
+{"org": "$AZDO_ORG", "webhook": "$AZDO_WEBHOOK", "host": "${AZDO_HOST:-dev.azure.com}", "port": "${AZDO_PORT:-443}"}
 EOT
-
-# QEMU holds the button lines low until each key is used once: arm them as
-# soon as QMP answers (spec section 1).
-(
-    for _ in $(seq 100); do
-        [ -S "$qmp" ] && break
-        sleep 0.1
-    done
-    PB_QMP="$qmp" "$root/tools/press" --prime >/dev/null 2>&1 || true
-) &
+    export PB_SECRET="$AZDO_SECRET"
+    ca=()
+else
+    bash "$root/tools/testpki.sh" "$root/build/testpki" >/dev/null
+    pki="$root/build/testpki"
+    demo_secret="make-run-demo-secret"
+    "$py" "$root/tools/webhook_emulator.py" --cert "$pki/chain.pem" --key "$pki/leaf.key" --port 8443 \
+        --webhook "demo-org/port_trigger=$demo_secret" 2>&1 | sed -u 's/^/  [azure emulator] /; s/$/\r/' &
+    pids+=($!)
+    "$py" "$root/tools/netservers.py" dns --port 5353 --quiet --record dev.azure.com=10.0.2.2 \
+        --record pool.ntp.org=10.0.2.2 >"$dir/dns.log" 2>&1 &
+    pids+=($!)
+    "$py" "$root/tools/netservers.py" sntp --port 1123 --quiet >"$dir/sntp.log" 2>&1 &
+    pids+=($!)
+    cat >"$dir/device.json" <<'EOT'
+{"org": "demo-org", "webhook": "port_trigger", "port": "8443",
+ "dns": "10.0.2.2:5353", "ntp": "10.0.2.2:1123",
+ "blueprint": "service", "action.trigger": {"environment": "demo", "reason": "button"}}
+EOT
+    export PB_SECRET="$demo_secret"
+    ca=(--ca "$pki/root.pem")
+    echo "pipebutton in QEMU (lm3s6965evb), offline: a private network namespace with an Azure DevOps"
+    echo "webhook emulator, DNS and time servers at 10.0.2.2 -- scratch folder build/run/"
+fi
 
 cd "$dir"
-qemu-system-arm -M lm3s6965evb -kernel "$elf" -display none \
-    -serial mon:stdio -qmp "unix:$qmp,server=on,wait=off" \
-    -semihosting-config enable=on,target=native -nic user,model=stellaris,id=net0
+net=(-nic user,model=stellaris,id=net0)
+qemu-system-arm -M lm3s6965evb -kernel "$elf" -display none -monitor none \
+    -chardev "socket,id=con,path=$con,server=on,wait=off" -serial chardev:con \
+    -qmp "unix:$qmp,server=on,wait=off" -semihosting-config enable=on,target=native "${net[@]}" &
+pids+=($!)
+for _ in $(seq 100); do [ -S "$con" ] && [ -S "$qmp" ] && break; sleep 0.1; done
+
+echo "== provisioning the device (tools/provision) =="
+"$py" "$root/tools/provision" --socket "$con" --reset "${ca[@]}" "$dir/device.json" | sed 's/^/  /'
+cat <<EOT
+== the device's console: this terminal ==
+  In a moment the primary button (select) is pressed through QMP: watch EVT press,
+  queued, sending, delivered, and the emulator's line with the verified request.
+  Then type 'help' and Enter ('echo on' shows what you type); try 'status', 'queue',
+  'trigger {"reason":"typed"}'.  From another terminal:
+  tools/press select|up|down|left|right [short|long|double].  Ctrl-] quits.
+EOT
+(
+    sleep 1
+    PB_QMP="$qmp" "$root/tools/press" --prime
+    sleep 0.3
+    PB_QMP="$qmp" "$root/tools/press" select >/dev/null
+) &
+pids+=($!)
+"$py" "$root/tools/console" "$con"
