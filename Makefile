@@ -188,6 +188,7 @@ integration: bootstrap
 bench: bootstrap
 	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
 	$(Q)tools/netns $(PYTHON) tools/bench-net.py
+	$(Q)tools/netns $(PYTHON) tools/bench-delivery.py
 
 check:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

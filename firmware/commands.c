@@ -14,6 +14,7 @@
 #include "net.h"
 #include "queue.h"
 #include "store.h"
+#include "tls.h"
 #include "tlsport.h"
 #include "trigger.h"
 #include "wallclock.h"
@@ -81,6 +82,7 @@ static void cmd_status(const char *args)
     con_info("heap_size=%u", (unsigned)hal_heap_size());
     con_info("tls_pool_peak=%u", (unsigned)tlsport_pool_peak());
     con_info("tls_pool_size=%u", (unsigned)tlsport_pool_size());
+    con_info("tls_longest_step_ms=%lu", (unsigned long)tls_longest_step_ms());
     con_info("stack_peak=%u", (unsigned)hal_stack_peak());
     con_info("stack_size=%u", (unsigned)hal_stack_size());
     con_info("console_overruns=%lu", (unsigned long)hal_console_rx_overruns());
