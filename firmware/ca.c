@@ -39,9 +39,27 @@ static bool s_builtin_on = true;
  * `ca list` and ca_init() read added anchors into it.  The console cannot run
  * `ca list` in the middle of a capture, so the two never overlap.  The TLS
  * callbacks, which can run between two lines of a capture, never touch it:
- * they read into blocks from mbedTLS's pool.  Static rather than on the
- * stack: 2 KB is too much for a call made deep in the superloop. */
-static uint8_t s_der[CA_DER_MAX];
+ * they read into blocks from mbedTLS's pool.  The 2 KB come from that pool
+ * too, only while needed: the 64 KB board cannot keep them static. */
+static uint8_t *s_der;
+
+/* true when s_der is there; *mine says whether this call allocated it. */
+static bool der_get(bool *mine)
+{
+    *mine = s_der == NULL;
+    if (s_der == NULL) {
+        s_der = mbedtls_calloc(1, CA_DER_MAX);
+    }
+    return s_der != NULL;
+}
+
+static void der_put(bool mine)
+{
+    if (mine && s_der != NULL) {
+        mbedtls_free(s_der);
+        s_der = NULL;
+    }
+}
 
 typedef enum {
     CAP_IDLE,
@@ -281,9 +299,13 @@ static void load(void)
     for (unsigned i = 0; i < CA_BUILTIN_COUNT; i++) {
         s_builtin_hash[i] = der_cn_hash(ca_builtins[i].der, ca_builtins[i].len);
     }
+    bool mine;
+    if (!der_get(&mine)) {
+        return; /* the pool is busy: keep the index as it is */
+    }
     for (unsigned slot = 1; slot <= CA_ADDED_MAX; slot++) {
         slot_t *s = &s_slots[slot - 1];
-        if (read_slot(slot, s_der, sizeof s_der, &n) == STORE_OK && n > 0) {
+        if (read_slot(slot, s_der, CA_DER_MAX, &n) == STORE_OK && n > 0) {
             s->len = (uint16_t)n;
             s->cn_hash = der_cn_hash(s_der, n);
         } else {
@@ -291,6 +313,7 @@ static void load(void)
             s->cn_hash = 0;
         }
     }
+    der_put(mine);
 }
 
 /* `config reset yes` clears the ca.* keys with everything else, and an
@@ -682,18 +705,21 @@ static void list(void)
         printable((const uint8_t *)ca_builtins[i].cn, strlen(ca_builtins[i].cn), label);
         con_info("b%u builtin %s", i, label);
     }
+    bool mine;
+    bool have = der_get(&mine);
     for (unsigned slot = 1; slot <= CA_ADDED_MAX; slot++) {
         size_t n;
         if (s_slots[slot - 1].len == 0) {
             continue;
         }
-        if (read_slot(slot, s_der, sizeof s_der, &n) == STORE_OK) {
+        if (have && read_slot(slot, s_der, CA_DER_MAX, &n) == STORE_OK) {
             der_label(s_der, n, label);
         } else {
             printable((const uint8_t *)"?", 1, label);
         }
         con_info("%u added %s", slot, label);
     }
+    der_put(mine);
     con_ok("builtin=%s", s_builtin_on ? "on" : "off");
 }
 
@@ -747,6 +773,16 @@ static void builtin(const char *arg)
     con_ok("builtin=%s", on ? "on" : "off");
 }
 
+/* The console's capture callback: when the PEM is over (added, refused or
+ * skipped to its end), the DER buffer goes back to the pool. */
+static void capture_line(const char *line)
+{
+    ca_capture_line(line);
+    if (s_cap == CAP_IDLE) {
+        der_put(true);
+    }
+}
+
 void cmd_ca(const char *args)
 {
     static const char usage[] = "usage: ca add|list|remove <slot>|builtin on|off";
@@ -755,12 +791,17 @@ void cmd_ca(const char *args)
     if (rest == NULL) {
         con_err("bad-argument", "%s", usage);
     } else if (strcmp(verb, "add") == 0 && *rest == '\0') {
+        bool mine;
+        if (!der_get(&mine)) {
+            con_err("busy", "no memory for the certificate while TLS is busy; try again");
+            return;
+        }
         /* The answer comes after the END line (or a refused line). */
         s_cap = CAP_BEGIN;
         s_cap_len = 0;
         s_ncarry = 0;
         s_padded = false;
-        console_capture(ca_capture_line);
+        console_capture(capture_line);
     } else if (strcmp(verb, "list") == 0 && *rest == '\0') {
         list();
     } else if (strcmp(verb, "remove") == 0) {

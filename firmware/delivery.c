@@ -9,6 +9,7 @@
 #include "hal_time.h"
 #include "http.h"
 #include "led.h"
+#include "mbedtls/platform.h"
 #include "net.h"
 #include "payload.h"
 #include "queue.h"
@@ -49,9 +50,22 @@ static struct {
     uint32_t rand;
 } s;
 
-static char s_head[HTTP_REQUEST_HEAD_MAX];
-static char s_body[PAYLOAD_MAX + 1];
+/* The request (head, then body) lives in mbedTLS's pool only while it is
+ * sent: after the handshake the pool has room, and 2.4 KB of static RAM
+ * is what the 64 KB board cannot spare. */
+#define REQ_SIZE (HTTP_REQUEST_HEAD_MAX + PAYLOAD_MAX + 1u)
+static char *s_req;
+#define s_head (s_req)
+#define s_body (s_req + HTTP_REQUEST_HEAD_MAX)
 static http_parser_t s_parser;
+
+static void req_free(void)
+{
+    if (s_req != NULL) {
+        mbedtls_free(s_req);
+        s_req = NULL;
+    }
+}
 
 uint32_t delivery_delivered(void)
 {
@@ -108,12 +122,14 @@ static uint32_t backoff_ms(unsigned attempt)
 
 static void close_conn(void)
 {
+    req_free();
     tls_close();
     s.conn_open = false;
 }
 
 static void finish(void)
 {
+    req_free();
     s.entry->in_flight = false;
     s.entry = NULL;
     s.state = D_IDLE;
@@ -140,6 +156,7 @@ static void delivered(unsigned status)
         con_evt("delivered id=%s attempt=%u status=%u", s.run_id, s.attempt, status);
     }
     s.delivered++;
+    req_free();
     queue_remove(s.entry);
     s.entry = NULL;
     s.state = D_IDLE;
@@ -254,7 +271,11 @@ static bool build_request(void)
     cfg_value("path_prefix", path_prefix, sizeof path_prefix, NULL);
     cfg_value("api_version", api_version, sizeof api_version, NULL);
     cfg_value("sig_header", sig_header, sizeof sig_header, NULL);
-    if (payload_build(&s.entry->rec, org, s.attempt, s_body, sizeof s_body, &s.body_len) != PAYLOAD_OK) {
+    s_req = mbedtls_calloc(1, REQ_SIZE);
+    if (s_req == NULL) {
+        return false;
+    }
+    if (payload_build(&s.entry->rec, org, s.attempt, s_body, PAYLOAD_MAX + 1, &s.body_len) != PAYLOAD_OK) {
         return false;
     }
     /* The secret is read at send time and wiped at once after signing. */
@@ -277,15 +298,20 @@ static bool build_request(void)
         .content_length = (uint32_t)s.body_len,
         .keep_alive = true,
     };
-    return http_request_build(s_head, sizeof s_head, &s.head_len, &r) == HTTP_OK;
+    return http_request_build(s_head, HTTP_REQUEST_HEAD_MAX, &s.head_len, &r) == HTTP_OK;
 }
 
 static void step_send(void)
 {
     if (s.head_len == 0) {
         if (!build_request()) {
+            bool no_memory = s_req == NULL;
             close_conn();
-            rejected(0, "unexpected-status");
+            if (no_memory) {
+                retry("no-memory", backoff_ms(s.attempt));
+            } else {
+                rejected(0, "unexpected-status");
+            }
             return;
         }
         s.sent = 0;
@@ -306,6 +332,7 @@ static void step_send(void)
         }
         s.sent += (size_t)w;
     }
+    req_free(); /* all sent */
     uint64_t now = 0;
     (void)wallclock_now(&now);
     http_parser_init(&s_parser, now / 1000u);
