@@ -87,9 +87,8 @@ size_t payload_length(const trigger_rec_t *t, const char *org)
 {
     char pc[MEMBER_MAX], dev[MEMBER_MAX];
     size_t pc_len, dev_len;
-    trigger_rec_t probe = *t;
-    probe.at_utc = true;
-    if (!members(&probe, org, 4000000000u, pc, &pc_len, dev, &dev_len)) {
+    /* at_ms may still be uptime: its ISO text has the same length */
+    if (!members(t, org, 4000000000u, pc, &pc_len, dev, &dev_len)) {
         return (size_t)-1;
     }
     /* two commas, unless the properties are {} (then one) */
