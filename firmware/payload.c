@@ -4,11 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
 #include "mbedtls/md.h"
 #include "wallclock.h"
 
-#define MEMBER_MAX 720u
 
 void payload_run_id(const trigger_rec_t *t, char *out, size_t size)
 {
@@ -21,7 +19,8 @@ static bool add(char *out, size_t size, size_t *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(out + *n, size > *n ? size - *n : 0, fmt, ap);
+    /* out NULL: only count (payload_length) */
+    int m = vsnprintf(out != NULL ? out + *n : NULL, out != NULL && size > *n ? size - *n : 0, fmt, ap);
     va_end(ap);
     if (m < 0 || *n + (size_t)m >= size) {
         return false;
@@ -30,53 +29,50 @@ static bool add(char *out, size_t size, size_t *n, const char *fmt, ...)
     return true;
 }
 
-/* The two members after the properties: port_context into pc, device into
- * dev (each 720 bytes); false when one does not fit. */
-static bool members(const trigger_rec_t *t, const char *org, unsigned attempt, char *pc, size_t *pc_len, char *dev,
-                    size_t *dev_len)
+/* Writes (or, with out NULL, only counts) what follows the properties'
+ * members: `,"port_context":{...},"device":{...}}`, at *n. */
+static bool tail(const trigger_rec_t *t, const char *org, unsigned attempt, bool first, char *out, size_t size,
+                 size_t *n)
 {
     char iso[WALLCLOCK_ISO_LEN], run_id[PAYLOAD_ID_MAX + 24];
-    char *member = pc;
     wallclock_format(t->at_ms, iso);
     payload_run_id(t, run_id, sizeof run_id);
     /* Every string here comes from a validated key (no character that needs
      * escaping), so it is written as it is. */
-    size_t m = 0;
-    bool ok = add(member, MEMBER_MAX, &m, "\"port_context\":{\"runId\":\"%s\",\"blueprint\":\"%s\",\"entity\":", run_id,
-                  t->blueprint);
-    ok = ok && (t->entity[0] == '\0' ? add(member, MEMBER_MAX, &m, "null")
-                                     : add(member, MEMBER_MAX, &m, "{\"identifier\":\"%s\",\"blueprint\":\"%s\"}",
-                                           t->entity, t->blueprint));
-    ok = ok && add(member, MEMBER_MAX, &m,
+    bool ok = add(out, size, n, "%s\"port_context\":{\"runId\":\"%s\",\"blueprint\":\"%s\",\"entity\":",
+                  first ? "" : ",", run_id, t->blueprint);
+    ok = ok && (t->entity[0] == '\0'
+                    ? add(out, size, n, "null")
+                    : add(out, size, n, "{\"identifier\":\"%s\",\"blueprint\":\"%s\"}", t->entity, t->blueprint));
+    ok = ok && add(out, size, n,
                    ",\"action\":\"%s\",\"trigger\":{\"by\":{\"orgId\":\"%s\",\"userId\":\"%s\"},"
                    "\"origin\":\"DEVICE\",\"at\":\"%s\",\"operation\":\"%s\"}}",
                    t->action, org, t->device_id, iso, t->entity[0] == '\0' ? "CREATE" : "DAY-2");
-    *pc_len = m;
-    member = dev;
-    m = 0;
-    ok = ok && add(member, MEMBER_MAX, &m,
-             "\"device\":{\"id\":\"%s\",\"button\":\"%s\",\"press\":\"%s\",\"boot\":%lu,\"seq\":%lu,"
-             "\"attempt\":%u,\"at_estimated\":%s}",
-             t->device_id, t->button, t->press, (unsigned long)t->boot, (unsigned long)t->seq, attempt,
-             t->at_estimated ? "true" : "false");
-    *dev_len = m;
+    ok = ok && add(out, size, n,
+                   ",\"device\":{\"id\":\"%s\",\"button\":\"%s\",\"press\":\"%s\",\"boot\":%lu,\"seq\":%lu,"
+                   "\"attempt\":%u,\"at_estimated\":%s}}",
+                   t->device_id, t->button, t->press, (unsigned long)t->boot, (unsigned long)t->seq, attempt,
+                   t->at_estimated ? "true" : "false");
     return ok;
 }
 
 int payload_build(const trigger_rec_t *t, const char *org, unsigned attempt, char *out, size_t size, size_t *len)
 {
-    char pc[MEMBER_MAX], dev[MEMBER_MAX];
-    size_t pc_len, dev_len;
     if (!t->at_utc) {
         return PAYLOAD_NO_TIME;
     }
     if (size > PAYLOAD_MAX + 1) {
         size = PAYLOAD_MAX + 1; /* the body's own limit, spec section 4 */
     }
+    /* The properties (a minified object) without their closing brace, then
+     * the two members the spec adds, written in place. */
     size_t n = strlen(t->props);
-    if (n + 1 > size || !members(t, org, attempt, pc, &pc_len, dev, &dev_len) ||
-        json_object_append(out = memcpy(out, t->props, n + 1), size, &n, pc, pc_len) != JSON_OK ||
-        json_object_append(out, size, &n, dev, dev_len) != JSON_OK) {
+    if (n < 2 || t->props[n - 1] != '}' || n > size) {
+        return PAYLOAD_TOO_BIG;
+    }
+    n--;
+    memcpy(out, t->props, n);
+    if (!tail(t, org, attempt, n == 1, out, size, &n)) {
         return PAYLOAD_TOO_BIG;
     }
     *len = n;
@@ -85,14 +81,13 @@ int payload_build(const trigger_rec_t *t, const char *org, unsigned attempt, cha
 
 size_t payload_length(const trigger_rec_t *t, const char *org)
 {
-    char pc[MEMBER_MAX], dev[MEMBER_MAX];
-    size_t pc_len, dev_len;
-    /* at_ms may still be uptime: its ISO text has the same length */
-    if (!members(t, org, 4000000000u, pc, &pc_len, dev, &dev_len)) {
+    /* Counted, not written; at_ms may still be uptime: its ISO text has the
+     * same length.  The largest attempt number makes it an upper bound. */
+    size_t n = strlen(t->props) - 1u;
+    if (!tail(t, org, 4000000000u, n == 1, NULL, (size_t)-1, &n)) {
         return (size_t)-1;
     }
-    /* two commas, unless the properties are {} (then one) */
-    return strlen(t->props) + pc_len + dev_len + (strcmp(t->props, "{}") == 0 ? 1u : 2u);
+    return n;
 }
 
 int payload_sign(const void *key, size_t key_len, const char *body, size_t len, char hex[41])

@@ -20,6 +20,9 @@ FUZZ_SRCS_http := firmware/http.c firmware/json.c
 # ca.c with the real mbedTLS (mk/mbedtls.mk); recursive, so the list is read when the rules are made
 FUZZ_SRCS_pem = firmware/ca.c firmware/tlsport.c $(MBEDTLS_SRCS)
 FUZZ_CFLAGS_pem = $(MBEDTLS_CFLAGS)
+# the request body and its signature (payload.c with the real mbedTLS HMAC)
+FUZZ_SRCS_payload = firmware/payload.c firmware/json.c firmware/wallclock.c firmware/tlsport.c $(MBEDTLS_SRCS)
+FUZZ_CFLAGS_payload = $(MBEDTLS_CFLAGS)
 
 # ------------------------------------------------------------------------------
 # Standalone, this file is the first makefile read: it then provides the
