@@ -12,7 +12,7 @@
 #include "press.h"
 
 #define BUTTONS_MAX 8u
-#define BUTTONS_EDGE_QUEUE 32u /* a power of two */
+#define BUTTONS_EDGE_QUEUE 16u /* a power of two */
 
 /* Called when a press has an action mapped to it. */
 typedef void (*buttons_action_fn)(const char *action, unsigned button, press_kind_t kind, uint32_t t_ms);

@@ -27,7 +27,6 @@ static struct {
     bool peer_closed;
     bool tcp_error;
     uint32_t started_at;
-    char host[254];
     bool ssl_ready;
     mbedtls_ssl_context ssl;
     uint32_t longest_step_ms;
@@ -234,15 +233,14 @@ void tls_connect(uint32_t addr, uint16_t port, const char *host)
     s.peer_closed = false;
     s.tcp_error = false;
     s.started_at = hal_millis();
-    strncpy(s.host, host, sizeof s.host - 1);
-    s.host[sizeof s.host - 1] = '\0';
     if (!s_seeded) {
         fail(TLS_FAIL_NO_ENTROPY);
         return;
     }
     mbedtls_ssl_init(&s.ssl);
     s.ssl_ready = true;
-    if (mbedtls_ssl_setup(&s.ssl, &s_conf) != 0 || mbedtls_ssl_set_hostname(&s.ssl, s.host) != 0) {
+    /* mbedTLS keeps its own copy of the name (SNI and the certificate check) */
+    if (mbedtls_ssl_setup(&s.ssl, &s_conf) != 0 || mbedtls_ssl_set_hostname(&s.ssl, host) != 0) {
         fail(TLS_FAIL_HANDSHAKE);
         return;
     }

@@ -1016,8 +1016,10 @@ class WebhookEmulator:
             except _Closed as e:
                 return str(e)
             except _BadRequest as e:
-                self._send_answer(tls, self._bad_request_answer(e), close=True)
+                # logged before the answer goes out, so a test that has read
+                # the answer finds the entry
                 self._log_bad(info, e, reader)
+                self._send_answer(tls, self._bad_request_answer(e), close=True)
                 return e.detail
             except (ssl.SSLError, OSError) as e:
                 return f"read failed: {e}"

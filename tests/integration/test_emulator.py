@@ -484,6 +484,9 @@ def test_malformed_requests(emu, pki):
         c.send(raw)
         got, headers, _ = c.read_response()
         c.close()
+        # the log entry is written by the server thread, possibly just after
+        # the answer left
+        assert emu.wait_for_requests(n + 1, timeout=5)
         assert (got, emu.requests[n].verdict) == (status, verdict), raw[:80]
 
 
