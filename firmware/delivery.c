@@ -5,6 +5,7 @@
 
 #include "cfg.h"
 #include "cmd.h"
+#include "crc32.h"
 #include "console.h"
 #include "hal_time.h"
 #include "http.h"
@@ -37,7 +38,7 @@ static struct {
     uint32_t started_at;
     /* the connection: kept open between triggers when the server allows */
     bool conn_open;
-    char conn_host[254];
+    uint32_t conn_host_crc; /* which host the kept connection is to */
     uint16_t conn_port;
     uint32_t conn_used_at;
     bool resolve_started;
@@ -177,7 +178,7 @@ static void rejected(unsigned status, const char *reason)
 
 static void start_attempt(queue_entry_t *e)
 {
-    char host[254], port[8];
+    char host[254];
     s.entry = e;
     e->in_flight = true;
     e->attempts++;
@@ -191,17 +192,16 @@ static void start_attempt(queue_entry_t *e)
     led_set_base(LED_BUSY);
     con_evt("sending id=%s attempt=%u", s.run_id, s.attempt);
     cfg_value("host", host, sizeof host, NULL);
-    cfg_value("port", port, sizeof port, NULL);
     uint16_t p = (uint16_t)cfg_ms("port");
-    (void)port;
-    if (s.conn_open && tls_state() == TLS_OPEN && strcmp(host, s.conn_host) == 0 && p == s.conn_port) {
+    uint32_t crc = crc32_update(0, host, strlen(host));
+    if (s.conn_open && tls_state() == TLS_OPEN && crc == s.conn_host_crc && p == s.conn_port) {
         s.state = D_SEND; /* the kept connection */
         s.sent = 0;
         s.head_len = 0;
         return;
     }
     close_conn();
-    snprintf(s.conn_host, sizeof s.conn_host, "%s", host);
+    s.conn_host_crc = crc;
     s.conn_port = p;
     s.state = D_RESOLVE;
     s.resolve_started = false;
@@ -216,14 +216,23 @@ static void on_resolved(void *arg, bool ok, uint32_t addr, const char *why)
     s.addr = addr;
 }
 
+/* The host is read from the configuration where it is needed rather than
+ * kept: 254 bytes the 64 KB board would rather not hold. */
+static void host_now(char host[254])
+{
+    cfg_value("host", host, 254, NULL);
+}
+
 static void step_resolve(void)
 {
+    char host[254];
     if (!s.resolve_started) {
         s.resolve_started = true;
         s.resolving = true;
         s.resolved_ok = false;
         s.addr = 0;
-        net_resolve(s.conn_host, on_resolved, NULL);
+        host_now(host);
+        net_resolve(host, on_resolved, NULL);
     }
     if (s.resolving) {
         return;
@@ -232,7 +241,8 @@ static void step_resolve(void)
         retry("dns", backoff_ms(s.attempt));
         return;
     }
-    tls_connect(s.addr, s.conn_port, s.conn_host);
+    host_now(host);
+    tls_connect(s.addr, s.conn_port, host);
     s.state = D_CONNECT;
 }
 
@@ -262,10 +272,11 @@ static void step_connect(void)
  * errored) when it cannot be built. */
 static bool build_request(void)
 {
-    char org[72], webhook[72], path_prefix[136], api_version[40], sig_header[72];
+    char org[72], webhook[72], path_prefix[136], api_version[40], sig_header[72], host[254];
     uint8_t secret[CFG_SECRET_MAX + 1];
     size_t secret_len = 0;
     char sig[41];
+    host_now(host);
     cfg_value("org", org, sizeof org, NULL);
     cfg_value("webhook", webhook, sizeof webhook, NULL);
     cfg_value("path_prefix", path_prefix, sizeof path_prefix, NULL);
@@ -286,7 +297,7 @@ static bool build_request(void)
     }
     cfg_wipe(secret, sizeof secret);
     http_request_t r = {
-        .host = s.conn_host,
+        .host = host,
         .port = s.conn_port,
         .path_prefix = path_prefix,
         .org = org,

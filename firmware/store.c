@@ -24,8 +24,7 @@ typedef struct {
 } entry_t;
 
 typedef struct {
-    uint32_t hash;
-    uint32_t off;
+    uint32_t off;  /* the record (its key is read back when it is applied) */
     uint8_t type;
 } pending_t;
 
@@ -240,7 +239,7 @@ static bool apply(const pending_t *p)
     if (s.count >= STORE_KEYS_MAX) {
         return false;
     }
-    s.index[s.count++] = (entry_t){p->hash, p->off};
+    s.index[s.count++] = (entry_t){key_hash(key, strlen(key)), p->off};
     return true;
 }
 
@@ -318,12 +317,7 @@ static void replay(void)
             s.npending = 0;
             have_group = false;
         } else if (s.npending < STORE_TXN_MAX) {
-            char key[STORE_KEY_MAX + 1];
-            if (m_read(base(s.half) + off + REC_HDR, key, r.keylen) != 0) {
-                s.dirty = true;
-                break;
-            }
-            s.pending[s.npending++] = (pending_t){key_hash(key, r.keylen), off, r.type};
+            s.pending[s.npending++] = (pending_t){off, r.type};
         }
         off += rec_size(r.keylen, r.vlen);
     }
@@ -582,7 +576,7 @@ static int append(uint8_t type, const char *key, const void *value, size_t len)
         s.dirty = true;
         return STORE_IO;
     }
-    s.pending[s.npending++] = (pending_t){key_hash(key, keylen), s.tail, type};
+    s.pending[s.npending++] = (pending_t){s.tail, type};
     s.tail += size;
     return STORE_OK;
 }

@@ -202,3 +202,29 @@ def test_nothing_is_sent_before_the_clock_is_set(tmp_path, pki):
         assert r.emu.requests[-1].json["device"]["at_estimated"] is False
     finally:
         r.close()
+
+
+def test_without_entropy_tls_is_refused(tmp_path, pki):
+    """QEMU without semihosting has no entropy source (spec section 6): the
+    device still runs, and every attempt ends in tls-fail reason=no-entropy
+    without a connection."""
+    if not pbdevice.in_private_netns():
+        pytest.skip("network tests run inside tools/netns")
+    with WebhookEmulator(os.path.join(PKI, "chain.pem"), os.path.join(PKI, "leaf.key"),
+                         webhooks={(ORG, HOOK): SECRET}) as emu, DnsServer({"dev.azure.com": HOST}) as dns:
+        dev = pbdevice.Device(workdir=str(tmp_path), net=True, semihosting=False)
+        try:
+            assert dev.readline().endswith(" nvm=none")
+            dev.expect(r"^EVT net up ", timeout=20)
+            _, _, final = dev.command(f'config import {{"org":"{ORG}","webhook":"{HOOK}","secret":"{SECRET}",'
+                                      f'"port":"{emu.port}","dns":"{HOST}:{dns.port}"}}')
+            assert final == "OK"
+            dev.command("time set 2026-11-28T12:00:00Z")
+            _, _, final = dev.command("trigger")
+            run_id = final.split("=", 1)[1]
+            m, _ = dev.expect(rf"^EVT tls-fail id={run_id} reason=(\S+)$", timeout=30)
+            assert m.group(1) == "no-entropy"
+            assert outcome(dev, run_id).endswith(" reason=no-entropy")
+            assert emu.tcp_accepts == 0
+        finally:
+            dev.close()
