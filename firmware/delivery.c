@@ -55,10 +55,18 @@ static struct {
  * sent: after the handshake the pool has room, and 2.4 KB of static RAM
  * is what the 64 KB board cannot spare. */
 #define REQ_SIZE (HTTP_REQUEST_HEAD_MAX + PAYLOAD_MAX + 1u)
-static char *s_req;
-#define s_head (s_req)
-#define s_body (s_req + HTTP_REQUEST_HEAD_MAX)
+static char *s_req; /* head at the start, body after HTTP_REQUEST_HEAD_MAX */
 static http_parser_t s_parser;
+
+static char *req_head(void)
+{
+    return s_req;
+}
+
+static char *req_body(void)
+{
+    return s_req + HTTP_REQUEST_HEAD_MAX;
+}
 
 static void req_free(void)
 {
@@ -286,12 +294,12 @@ static bool build_request(void)
     if (s_req == NULL) {
         return false;
     }
-    if (payload_build(&s.entry->rec, org, s.attempt, s_body, PAYLOAD_MAX + 1, &s.body_len) != PAYLOAD_OK) {
+    if (payload_build(&s.entry->rec, org, s.attempt, req_body(), PAYLOAD_MAX + 1, &s.body_len) != PAYLOAD_OK) {
         return false;
     }
     /* The secret is read at send time and wiped at once after signing. */
     if (!cfg_secret(secret, sizeof secret, &secret_len) ||
-        payload_sign(secret, secret_len, s_body, s.body_len, sig) != 0) {
+        payload_sign(secret, secret_len, req_body(), s.body_len, sig) != 0) {
         cfg_wipe(secret, sizeof secret);
         return false;
     }
@@ -309,7 +317,7 @@ static bool build_request(void)
         .content_length = (uint32_t)s.body_len,
         .keep_alive = true,
     };
-    return http_request_build(s_head, HTTP_REQUEST_HEAD_MAX, &s.head_len, &r) == HTTP_OK;
+    return http_request_build(req_head(), HTTP_REQUEST_HEAD_MAX, &s.head_len, &r) == HTTP_OK;
 }
 
 static void step_send(void)
@@ -329,7 +337,7 @@ static void step_send(void)
     }
     size_t total = s.head_len + s.body_len;
     while (s.sent < total) {
-        const char *p = s.sent < s.head_len ? s_head + s.sent : s_body + (s.sent - s.head_len);
+        const char *p = s.sent < s.head_len ? req_head() + s.sent : req_body() + (s.sent - s.head_len);
         size_t n = s.sent < s.head_len ? s.head_len - s.sent : total - s.sent;
         int w = tls_write(p, n);
         if (w == 0) {
@@ -368,10 +376,6 @@ static void answered(void)
         break;
     case HTTP_CLASS_RETRY: {
         uint16_t after = http_retry_after_s(r);
-        if (!reuse) {
-            close_conn();
-        }
-        s.entry->next_at = 0;
         uint32_t in_ms = after ? (uint32_t)after * 1000u : backoff_ms(s.attempt);
         s.entry->next_at = hal_millis() + in_ms;
         snprintf(s.entry->last, sizeof s.entry->last, "%s", status);

@@ -277,10 +277,7 @@ static tls_failure_t classify_handshake(int rc)
         }
         return TLS_FAIL_CERT_UNTRUSTED;
     }
-    if (rc == MBEDTLS_ERR_NET_CONN_RESET || rc == MBEDTLS_ERR_SSL_CONN_EOF) {
-        return TLS_FAIL_HANDSHAKE;
-    }
-    return TLS_FAIL_HANDSHAKE;
+    return TLS_FAIL_HANDSHAKE; /* alerts, resets, bad records: the spec's catch-all */
 }
 
 tls_state_t tls_poll(void)
