@@ -14,6 +14,7 @@
 #include "certs/certs.h"
 #include "cfg.h"
 #include "console.h"
+#include "fake_device.h"
 #include "fake_hal.h"
 #include "fake_nvm.h"
 #include "store.h"
@@ -30,12 +31,7 @@
 static int setup(void **state)
 {
     (void)state;
-    fake_hal_reset_all();
-    fake_nvm_reset();
-    store_open(HAL_NVM_CONFIG);
-    console_init();
-    cfg_init();
-    wallclock_init();
+    fake_device_fresh();
     /* libc's allocator, so that AddressSanitizer watches every block
      * mbedTLS hands out (the pool is tested on its own below). */
     mbedtls_platform_set_calloc_free(calloc, free);

@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "console.h"
+#include "fake_device.h"
 #include "fake_eth.h"
 #include "fake_hal.h"
 #include "fake_nvm.h"
@@ -21,12 +22,7 @@
 static int setup(void **state)
 {
     (void)state;
-    fake_hal_reset_all();
-    fake_nvm_reset();
-    fake_eth_reset();
-    store_open(HAL_NVM_CONFIG);
-    console_init();
-    cfg_init();
+    fake_device_fresh();
     tlsport_init(); /* multi-line imports borrow mbedTLS's pool */
     return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "cfg.h"
 #include "console.h"
+#include "fake_device.h"
 #include "ethif.h"
 #include "fake_eth.h"
 #include "fake_hal.h"
@@ -38,13 +39,7 @@ static void drain_tx(void)
 static int group_setup(void **state)
 {
     (void)state;
-    fake_hal_reset_all();
-    fake_eth_reset();
-    fake_nvm_reset();
-    store_open(HAL_NVM_CONFIG);
-    console_init();
-    cfg_init();
-    wallclock_init();
+    fake_device_fresh();
     assert_false(fake_eth_initialised());
     net_init();
     return 0;

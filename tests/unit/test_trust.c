@@ -14,6 +14,7 @@
 #include "ca.h"
 #include "cfg.h"
 #include "console.h"
+#include "fake_device.h"
 #include "fake_eth.h"
 #include "fake_hal.h"
 #include "fake_nvm.h"
@@ -47,15 +48,9 @@ static char *slurp(const char *name)
 static int setup(void **state)
 {
     (void)state;
-    fake_hal_reset_all();
-    fake_nvm_reset();
-    fake_eth_reset();
-    store_open(HAL_NVM_CONFIG);
-    console_init();
-    cfg_init();
+    fake_device_fresh();
     tlsport_init();
     ca_init();
-    wallclock_init();
     /* the test PKI is made "now": use the host's clock */
     wallclock_set_manual((uint64_t)time(NULL) * 1000u);
     return 0;
