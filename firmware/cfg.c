@@ -10,7 +10,7 @@
 #include "netaddr.h"
 #include "store.h"
 
-#define MAX_LISTENERS 4
+#define MAX_LISTENERS 6 /* net, buttons, ca, main; room for the queue */
 
 typedef bool (*validator_t)(const char *value, const char **why);
 

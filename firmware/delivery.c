@@ -142,7 +142,6 @@ static void finish(void)
     s.entry->in_flight = false;
     s.entry = NULL;
     s.state = D_IDLE;
-    led_set_base(LED_IDLE);
 }
 
 static void retry(const char *reason, uint32_t in_ms)
@@ -169,7 +168,6 @@ static void delivered(unsigned status)
     queue_remove(s.entry);
     s.entry = NULL;
     s.state = D_IDLE;
-    led_set_base(LED_IDLE);
 }
 
 static void rejected(unsigned status, const char *reason)
@@ -197,7 +195,6 @@ static void start_attempt(queue_entry_t *e)
     if (!e->rec.at_utc) {
         e->rec.at_utc = wallclock_at_uptime(e->rec.at_ms, &e->rec.at_ms);
     }
-    led_set_base(LED_BUSY);
     con_evt("sending id=%s attempt=%u", s.run_id, s.attempt);
     cfg_value("host", host, sizeof host, NULL);
     uint16_t p = (uint16_t)cfg_ms("port");

@@ -1,5 +1,6 @@
 /* pipebutton: the superloop. */
 #include <stdbool.h>
+#include <string.h>
 
 #include "buttons.h"
 #include "delivery.h"
@@ -18,6 +19,23 @@
 #include "trigger.h"
 #include "version.h"
 #include "wallclock.h"
+
+/* Whether org, webhook and secret are set: kept current by a configuration
+ * listener, so the superloop does not read the store on every pass. */
+static bool s_configured;
+
+static void on_config(const char *key)
+{
+    if (key == NULL || strcmp(key, "org") == 0 || strcmp(key, "webhook") == 0 || strcmp(key, "secret") == 0) {
+        s_configured = trigger_configured();
+    }
+}
+
+/* The steady LED pattern follows the device's state. */
+static led_pattern_t led_base(void)
+{
+    return delivery_busy() ? LED_BUSY : s_configured ? LED_IDLE : LED_UNCONFIGURED;
+}
 
 static void *pool_alloc(size_t size)
 {
@@ -39,16 +57,16 @@ int main(void)
     con_evt("boot version=%s board=%s reset=%s%s", PB_VERSION, hal_board_name(),
             device_reset_name(hal_reset_cause()), durable ? "" : " nvm=none");
     led_init();
-    led_set_base(trigger_configured() ? LED_IDLE : LED_UNCONFIGURED);
+    cfg_add_listener(on_config);
+    on_config(NULL);
     buttons_init(trigger_press);
     wallclock_init();
     hal_wdt_start();
     net_init();
     queue_init();
     delivery_init();
-    if (!tls_init()) {
-        /* no entropy source: every attempt ends in tls-fail reason=no-entropy */
-    }
+    /* Without an entropy source every attempt ends in tls-fail reason=no-entropy. */
+    (void)tls_init();
 
     for (;;) {
         hal_wdt_feed();
@@ -56,6 +74,7 @@ int main(void)
         net_task();
         delivery_task();
         console_task();
+        led_set_base(led_base());
         led_task();
         hal_idle();
     }

@@ -195,3 +195,12 @@ def test_ca_add_list_remove_in_qemu(tmp_path):
     info, _, _ = dev.command("ca list")
     assert not [line for line in info if "added" in line]
     gen.close()
+
+
+def test_led_follows_the_configuration(device):
+    assert device.status()["led"] == "unconfigured"
+    _, _, final = device.command('config import {"org":"o","webhook":"w","secret":"hand-typed-S3cret"}')
+    assert final == "OK"
+    assert device.status()["led"] == "idle"
+    device.command("config unset secret")
+    assert device.status()["led"] == "unconfigured"
