@@ -1,6 +1,7 @@
 #include "led.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "hal_led.h"
 #include "hal_time.h"
@@ -21,6 +22,7 @@ static const pattern_t s_patterns[LED_PATTERNS] = {
 };
 
 static led_pattern_t s_base;
+static led_pattern_t (*s_base_fn)(void);
 static led_pattern_t s_flash;
 static uint32_t s_flash_until;
 static bool s_flashing;
@@ -28,6 +30,7 @@ static bool s_flashing;
 void led_init(void)
 {
     s_base = LED_OFF;
+    s_base_fn = NULL;
     s_flashing = false;
     for (int r = 0; r < HAL_LED_ROLES; r++) {
         hal_led_set((hal_led_role_t)r, false);
@@ -37,6 +40,12 @@ void led_init(void)
 void led_set_base(led_pattern_t pattern)
 {
     s_base = pattern;
+    s_base_fn = NULL;
+}
+
+void led_set_base_fn(led_pattern_t (*fn)(void))
+{
+    s_base_fn = fn;
 }
 
 void led_flash(led_pattern_t pattern, uint32_t duration_ms)
@@ -51,7 +60,7 @@ static led_pattern_t current(uint32_t now)
     if (s_flashing && (int32_t)(now - s_flash_until) >= 0) {
         s_flashing = false;
     }
-    return s_flashing ? s_flash : s_base;
+    return s_flashing ? s_flash : s_base_fn != NULL ? s_base_fn() : s_base;
 }
 
 const char *led_pattern_name(void)

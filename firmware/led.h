@@ -19,6 +19,9 @@ typedef enum {
 
 void led_init(void);
 void led_set_base(led_pattern_t pattern);
+/* Or a function that says the steady state whenever it is needed, so the
+ * pattern (and `status led=`) always matches the device's state. */
+void led_set_base_fn(led_pattern_t (*fn)(void));
 /* Shows pattern for duration_ms, then the base pattern again. */
 void led_flash(led_pattern_t pattern, uint32_t duration_ms);
 void led_task(void);

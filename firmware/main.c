@@ -59,6 +59,7 @@ int main(void)
     led_init();
     cfg_add_listener(on_config);
     on_config(NULL);
+    led_set_base_fn(led_base);
     buttons_init(trigger_press);
     wallclock_init();
     hal_wdt_start();
@@ -74,7 +75,6 @@ int main(void)
         net_task();
         delivery_task();
         console_task();
-        led_set_base(led_base());
         led_task();
         hal_idle();
     }
