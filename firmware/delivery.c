@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "crc32.h"
 #include "console.h"
+#include "device.h"
 #include "hal_time.h"
 #include "http.h"
 #include "led.h"
@@ -15,12 +16,16 @@
 #include "payload.h"
 #include "queue.h"
 #include "tls.h"
+#include "trigger.h"
 #include "version.h"
 #include "wallclock.h"
 
 #define RESPONSE_TIMEOUT_MS 20000u
 #define IDLE_CLOSE_MS 30000u   /* a kept-alive connection unused this long is closed */
 #define READ_CHUNK 256u
+#define EXPIRY_SWEEP_MS 1000u
+#define ERROR_FLASH_MS 3000u
+#define DELIVERED_FLASH_MS 1500u
 
 typedef enum {
     D_IDLE,
@@ -32,10 +37,12 @@ typedef enum {
 
 static struct {
     dstate_t state;
-    queue_entry_t *entry;
     char run_id[PAYLOAD_ID_MAX + 24];
     unsigned attempt;
     uint32_t started_at;
+    uint64_t press_utc_ms;  /* for EVT delivered ms=, when exactly known */
+    bool press_known;
+    uint32_t swept_at;
     /* the connection: kept open between triggers when the server allows */
     bool conn_open;
     uint32_t conn_host_crc; /* which host the kept connection is to */
@@ -139,62 +146,162 @@ static void close_conn(void)
 static void finish(void)
 {
     req_free();
-    s.entry->in_flight = false;
-    s.entry = NULL;
+    queue_set_in_flight(NULL);
     s.state = D_IDLE;
+}
+
+/* The attempt's trigger stays queued: due again in in_ms, last as given. */
+static void reschedule(uint32_t in_ms, uint16_t last)
+{
+    queue_entry_t *e = queue_in_flight();
+    if (e != NULL) {
+        e->next_at = hal_millis() + in_ms;
+        e->last = last;
+    }
+    finish();
 }
 
 static void retry(const char *reason, uint32_t in_ms)
 {
     close_conn();
-    s.entry->next_at = hal_millis() + in_ms;
-    snprintf(s.entry->last, sizeof s.entry->last, "%s", reason);
     con_evt("retry id=%s attempt=%u in_ms=%lu reason=%s", s.run_id, s.attempt, (unsigned long)in_ms, reason);
-    finish();
+    reschedule(in_ms, queue_last_code(reason));
 }
 
 static void delivered(unsigned status)
 {
     uint64_t now;
-    const trigger_rec_t *t = &s.entry->rec;
-    if (!t->at_estimated && t->at_utc && wallclock_now(&now)) {
+    if (s.press_known && wallclock_now(&now)) {
         con_evt("delivered id=%s attempt=%u status=%u ms=%lu", s.run_id, s.attempt, status,
-                (unsigned long)(now - t->at_ms));
+                (unsigned long)(now - s.press_utc_ms));
     } else {
         con_evt("delivered id=%s attempt=%u status=%u", s.run_id, s.attempt, status);
     }
     s.delivered++;
+    led_flash(LED_DELIVERED, DELIVERED_FLASH_MS);
+    queue_entry_t *e = queue_in_flight();
     req_free();
-    queue_remove(s.entry);
-    s.entry = NULL;
+    queue_set_in_flight(NULL);
+    if (e != NULL) {
+        (void)queue_remove(e, QUEUE_DONE_DELIVERED);
+    }
     s.state = D_IDLE;
 }
 
+/* Needs a person: kept, tried again every retry.error_ms, and the ones
+ * behind it go on meanwhile. */
 static void rejected(unsigned status, const char *reason)
 {
     s.failed++;
-    snprintf(s.entry->last, sizeof s.entry->last, "%u", status);
-    s.entry->next_at = hal_millis() + cfg_ms("retry.error_ms");
     con_evt("error id=%s attempt=%u status=%u reason=%s", s.run_id, s.attempt, status, reason);
-    led_flash(LED_ERROR, 3000u);
-    finish();
+    led_flash(LED_ERROR, ERROR_FLASH_MS);
+    reschedule(cfg_ms("retry.error_ms"), (uint16_t)(QL_ERROR_BASE + status));
 }
 
 /* ------------------------------------------------------------ steps */
 
+/* Spec section 4: a press made before the clock was set is back-dated from
+ * uptime in the same boot; after a reset its time is that of the first
+ * attempt, marked estimated.  True when t changed. */
+static bool fix_press_time(trigger_rec_t *t)
+{
+    if (t->at_utc) {
+        return false;
+    }
+    if (t->boot != device_boot() || !wallclock_at_uptime(t->at_ms, &t->at_ms)) {
+        (void)wallclock_now(&t->at_ms);
+        t->at_estimated = true;
+    }
+    t->at_utc = true;
+    return true;
+}
+
+/* Writes the fixed press time back, so every later attempt (and one after a
+ * reset) carries the same "at". */
+static void settle_press_time(queue_entry_t *e)
+{
+    trigger_rec_t *t = mbedtls_calloc(1, sizeof *t);
+    if (t == NULL) {
+        return; /* build_request fixes it in RAM for this attempt */
+    }
+    if (queue_load(e, t) == QUEUE_OK && fix_press_time(t)) {
+        (void)queue_update(e, t);
+    }
+    mbedtls_free(t);
+}
+
+/* How old a trigger is in ms, when that can be known. */
+static bool age_ms(const queue_summary_t *q, uint64_t *age)
+{
+    uint64_t now;
+    if (q->at_utc) {
+        if (!wallclock_now(&now) || now < q->at_ms) {
+            return false;
+        }
+        *age = now - q->at_ms;
+        return true;
+    }
+    if (q->boot != device_boot()) {
+        return false; /* pressed in an earlier boot before the clock was set */
+    }
+    now = hal_uptime_ms();
+    *age = now > q->at_ms ? now - q->at_ms : 0u;
+    return true;
+}
+
+/* max_age: a trigger older than that is dropped with EVT expired. */
+static bool expire_if_old(queue_entry_t *e, uint32_t max_age_s)
+{
+    queue_summary_t q;
+    uint64_t age;
+    if (max_age_s == 0 || queue_summary(e, &q) != QUEUE_OK || !age_ms(&q, &age) ||
+        age < (uint64_t)max_age_s * 1000u) {
+        return false;
+    }
+    char id[PAYLOAD_ID_MAX + 24];
+    queue_run_id(&q, id, sizeof id);
+    (void)queue_remove(e, QUEUE_DONE_EXPIRED);
+    con_evt("expired id=%s", id);
+    return true;
+}
+
+static void sweep_expired(void)
+{
+    uint32_t max_age = cfg_ms("max_age");
+    for (unsigned i = 0; max_age != 0 && i < queue_count();) {
+        queue_entry_t *e = queue_at(i);
+        if (e == queue_in_flight() || !expire_if_old(e, max_age)) {
+            i++;
+        }
+    }
+}
+
 static void start_attempt(queue_entry_t *e)
 {
     char host[254];
-    s.entry = e;
-    e->in_flight = true;
-    e->attempts++;
+    queue_summary_t q;
+    if (expire_if_old(e, cfg_ms("max_age"))) {
+        return;
+    }
+    if (queue_summary(e, &q) != QUEUE_OK) {
+        /* the record decayed on the medium: kept for a person to see */
+        e->last = QL_ERROR_BASE;
+        e->next_at = hal_millis() + cfg_ms("retry.error_ms");
+        return;
+    }
+    if (!q.at_utc) {
+        settle_press_time(e);
+        (void)queue_summary(e, &q);
+    }
+    queue_set_in_flight(e);
+    if (e->attempts < UINT16_MAX) {
+        e->attempts++;
+    }
     s.attempt = e->attempts;
     s.started_at = hal_millis();
-    payload_run_id(&e->rec, s.run_id, sizeof s.run_id);
-    /* A press made before the clock was set is back-dated now. */
-    if (!e->rec.at_utc) {
-        e->rec.at_utc = wallclock_at_uptime(e->rec.at_ms, &e->rec.at_ms);
-    }
+    queue_run_id(&q, s.run_id, sizeof s.run_id);
+    s.press_known = q.at_utc && !q.at_estimated;
+    s.press_utc_ms = q.at_ms;
     con_evt("sending id=%s attempt=%u", s.run_id, s.attempt);
     cfg_value("host", host, sizeof host, NULL);
     uint16_t p = (uint16_t)cfg_ms("port");
@@ -288,10 +395,21 @@ static bool build_request(void)
     cfg_value("api_version", api_version, sizeof api_version, NULL);
     cfg_value("sig_header", sig_header, sizeof sig_header, NULL);
     s_req = mbedtls_calloc(1, REQ_SIZE);
-    if (s_req == NULL) {
+    /* The trigger is read from the queue only for this: 1.1 KB of pool for
+     * a moment rather than of static RAM for good. */
+    trigger_rec_t *t = s_req != NULL ? mbedtls_calloc(1, sizeof *t) : NULL;
+    queue_entry_t *e = queue_in_flight();
+    if (t == NULL) {
         return false;
     }
-    if (payload_build(&s.entry->rec, org, s.attempt, req_body(), PAYLOAD_MAX + 1, &s.body_len) != PAYLOAD_OK) {
+    int rc = e != NULL ? queue_load(e, t) : QUEUE_IO;
+    (void)fix_press_time(t); /* when writing it back did not work */
+    if (rc == QUEUE_OK) {
+        rc = payload_build(t, org, s.attempt, req_body(), PAYLOAD_MAX + 1, &s.body_len) == PAYLOAD_OK ? QUEUE_OK
+                                                                                                     : QUEUE_CORRUPT;
+    }
+    mbedtls_free(t);
+    if (rc != QUEUE_OK) {
         return false;
     }
     /* The secret is read at send time and wiped at once after signing. */
@@ -326,7 +444,7 @@ static void step_send(void)
             if (no_memory) {
                 retry("no-memory", backoff_ms(s.attempt));
             } else {
-                rejected(0, "unexpected-status");
+                rejected(0, "storage"); /* the stored trigger cannot be read back */
             }
             return;
         }
@@ -374,10 +492,8 @@ static void answered(void)
     case HTTP_CLASS_RETRY: {
         uint16_t after = http_retry_after_s(r);
         uint32_t in_ms = after ? (uint32_t)after * 1000u : backoff_ms(s.attempt);
-        s.entry->next_at = hal_millis() + in_ms;
-        snprintf(s.entry->last, sizeof s.entry->last, "%s", status);
         con_evt("retry id=%s attempt=%u in_ms=%lu reason=%s", s.run_id, s.attempt, (unsigned long)in_ms, status);
-        finish();
+        reschedule(in_ms, (uint16_t)r->status);
         break;
     }
     default:
@@ -426,6 +542,17 @@ static void step_await(void)
     }
 }
 
+/* Why nothing is being sent, on every trigger not yet tried. */
+static void mark_waiting(uint16_t why)
+{
+    for (unsigned i = 0; i < queue_count(); i++) {
+        queue_entry_t *e = queue_at(i);
+        if (e->last == QL_NEW || e->last == QL_CLOCK_UNSET || e->last == QL_NOT_CONFIGURED) {
+            e->last = why;
+        }
+    }
+}
+
 void delivery_task(void)
 {
     switch (s.state) {
@@ -434,17 +561,25 @@ void delivery_task(void)
             close_conn();
         }
         uint64_t now;
+        if ((uint32_t)(hal_millis() - s.swept_at) >= EXPIRY_SWEEP_MS) {
+            s.swept_at = hal_millis();
+            sweep_expired();
+        }
         queue_entry_t *e = queue_next_due(hal_millis());
         if (e == NULL) {
             return;
         }
         /* Spec section 5: nothing is sent before the clock is set. */
         if (!wallclock_now(&now)) {
-            snprintf(e->last, sizeof e->last, "clock-unset");
+            mark_waiting(QL_CLOCK_UNSET);
+            return;
+        }
+        if (!trigger_configured()) {
+            mark_waiting(QL_NOT_CONFIGURED);
             return;
         }
         if (!net_is_up()) {
-            snprintf(e->last, sizeof e->last, "net-down");
+            e->last = QL_NET_DOWN;
             return;
         }
         start_attempt(e);
@@ -467,57 +602,78 @@ void delivery_task(void)
 
 /* ------------------------------------------------------------ `queue` */
 
+static const char QUEUE_USAGE[] = "usage: queue [retry <runId>|all | drop <runId>]";
+
+static void queue_list(void)
+{
+    char id[PAYLOAD_ID_MAX + 24], last[8];
+    queue_summary_t q;
+    uint32_t now = hal_millis();
+    for (unsigned i = 0; i < queue_count(); i++) {
+        queue_entry_t *e = queue_at(i);
+        int32_t left = (int32_t)(e->next_at - now);
+        if (queue_summary(e, &q) != QUEUE_OK) {
+            snprintf(q.action, sizeof q.action, "unreadable");
+        }
+        queue_run_id(&q, id, sizeof id);
+        con_info("id=%s action=%s attempts=%u next_in_ms=%ld last=%s", id, q.action, (unsigned)e->attempts,
+                 (long)(left > 0 && e != queue_in_flight() ? left : 0), queue_last_name(e->last, last));
+    }
+    con_ok("count=%u capacity=%u", queue_count(), QUEUE_CAPACITY);
+}
+
+static void queue_retry(const char *id)
+{
+    unsigned n = 0;
+    bool all = strcmp(id, "all") == 0;
+    queue_entry_t *one = all ? NULL : queue_find(id);
+    for (unsigned i = 0; i < queue_count(); i++) {
+        queue_entry_t *e = queue_at(i);
+        if ((all || e == one) && e != queue_in_flight()) {
+            e->next_at = hal_millis();
+            n++;
+        }
+    }
+    if (n == 0 && one == NULL && !all) {
+        con_err("bad-argument", "no pending trigger %s", id);
+    } else {
+        con_ok("count=%u", n);
+    }
+}
+
+static void queue_drop(const char *id)
+{
+    queue_entry_t *e = queue_find(id);
+    if (e == NULL) {
+        con_err("bad-argument", "no pending trigger %s", id);
+    } else if (e == queue_in_flight()) {
+        con_err("busy", "%s is being sent; try again when its attempt ends", id);
+    } else if (queue_remove(e, QUEUE_DONE_DROPPED) != QUEUE_OK) {
+        con_err("storage", "%s is dropped until reset, but the queue memory did not take the change", id);
+    } else {
+        con_ok(NULL);
+    }
+}
+
 void cmd_queue(const char *args)
 {
     char verb[8], id[PAYLOAD_ID_MAX + 24];
     const char *rest = cmd_word(args, verb, sizeof verb);
     if (rest == NULL) {
-        con_err("bad-argument", "usage: queue [retry <runId>|all | drop <runId>]");
+        con_err("bad-argument", "%s", QUEUE_USAGE);
         return;
     }
     if (verb[0] == '\0') {
-        uint32_t now = hal_millis();
-        for (unsigned i = 0; i < queue_count(); i++) {
-            queue_entry_t *e = queue_at(i);
-            int32_t left = (int32_t)(e->next_at - now);
-            payload_run_id(&e->rec, id, sizeof id);
-            con_info("id=%s action=%s attempts=%lu next_in_ms=%ld last=%s", id, e->rec.action,
-                     (unsigned long)e->attempts, (long)(left > 0 ? left : 0), e->last);
-        }
-        con_ok(NULL);
+        queue_list();
         return;
     }
     if (cmd_word(rest, id, sizeof id) == NULL || id[0] == '\0') {
-        con_err("bad-argument", "usage: queue [retry <runId>|all | drop <runId>]");
-        return;
-    }
-    if (strcmp(verb, "retry") == 0) {
-        unsigned n = 0;
-        for (unsigned i = 0; i < queue_count(); i++) {
-            queue_entry_t *e = queue_at(i);
-            char eid[PAYLOAD_ID_MAX + 24];
-            payload_run_id(&e->rec, eid, sizeof eid);
-            if (strcmp(id, "all") == 0 || strcmp(id, eid) == 0) {
-                e->next_at = hal_millis();
-                n++;
-            }
-        }
-        if (n == 0) {
-            con_err("bad-argument", "no pending trigger %s", id);
-        } else {
-            con_ok("count=%u", n);
-        }
+        con_err("bad-argument", "%s", QUEUE_USAGE);
+    } else if (strcmp(verb, "retry") == 0) {
+        queue_retry(id);
     } else if (strcmp(verb, "drop") == 0) {
-        queue_entry_t *e = queue_find(id);
-        if (e == NULL) {
-            con_err("bad-argument", "no pending trigger %s", id);
-        } else if (e->in_flight) {
-            con_err("busy", "%s is being sent; try again when its attempt ends", id);
-        } else {
-            queue_remove(e);
-            con_ok(NULL);
-        }
+        queue_drop(id);
     } else {
-        con_err("bad-argument", "usage: queue [retry <runId>|all | drop <runId>]");
+        con_err("bad-argument", "%s", QUEUE_USAGE);
     }
 }

@@ -17,8 +17,12 @@ static const pattern_t s_patterns[LED_PATTERNS] = {
     [LED_OFF] = {"off", HAL_LED_STATUS, 0, 0},
     [LED_IDLE] = {"idle", HAL_LED_STATUS, 2000, 100},
     [LED_UNCONFIGURED] = {"unconfigured", HAL_LED_STATUS, 1000, 500},
-    [LED_BUSY] = {"busy", HAL_LED_BUSY, 200, 100},
+    [LED_PENDING] = {"pending", HAL_LED_BUSY, 1000, 100},
+    [LED_SENDING] = {"sending", HAL_LED_BUSY, 200, 100},
+    [LED_ACCEPTED] = {"accepted", HAL_LED_BUSY, 0, 1},
+    [LED_DELIVERED] = {"delivered", HAL_LED_STATUS, 0, 1},
     [LED_ERROR] = {"error", HAL_LED_ERROR, 250, 125},
+    [LED_QUEUE_FULL] = {"queue-full", HAL_LED_ERROR, 0, 1},
 };
 
 static led_pattern_t s_base;

@@ -10,10 +10,14 @@
 
 typedef enum {
     LED_OFF = 0,
-    LED_IDLE,         /* ready: slow heartbeat */
+    LED_IDLE,         /* ready, nothing queued: slow heartbeat */
     LED_UNCONFIGURED, /* org, webhook or secret missing: slow blink */
-    LED_BUSY,         /* working: fast blink */
+    LED_PENDING,      /* triggers wait for the network or the service */
+    LED_SENDING,      /* an attempt is running: fast blink */
+    LED_ACCEPTED,     /* a trigger was stored (a short flash) */
+    LED_DELIVERED,    /* the service took it (a flash) */
     LED_ERROR,        /* something needs a person: fast blink on the error LED */
+    LED_QUEUE_FULL,   /* the queue refuses new triggers: error LED steady */
     LED_PATTERNS
 } led_pattern_t;
 

@@ -20,21 +20,22 @@
 #include "version.h"
 #include "wallclock.h"
 
-/* Whether org, webhook and secret are set: kept current by a configuration
- * listener, so the superloop does not read the store on every pass. */
-static bool s_configured;
-
-static void on_config(const char *key)
-{
-    if (key == NULL || strcmp(key, "org") == 0 || strcmp(key, "webhook") == 0 || strcmp(key, "secret") == 0) {
-        s_configured = trigger_configured();
-    }
-}
-
-/* The steady LED pattern follows the device's state. */
+/* The steady LED pattern follows the device's state, most urgent first. */
 static led_pattern_t led_base(void)
 {
-    return delivery_busy() ? LED_BUSY : s_configured ? LED_IDLE : LED_UNCONFIGURED;
+    if (delivery_busy()) {
+        return LED_SENDING;
+    }
+    if (queue_count() >= QUEUE_CAPACITY) {
+        return LED_QUEUE_FULL;
+    }
+    if (!trigger_configured()) {
+        return LED_UNCONFIGURED;
+    }
+    if (queue_needs_person()) {
+        return LED_ERROR;
+    }
+    return queue_count() > 0 ? LED_PENDING : LED_IDLE;
 }
 
 static void *pool_alloc(size_t size)
@@ -57,14 +58,14 @@ int main(void)
     con_evt("boot version=%s board=%s reset=%s%s", PB_VERSION, hal_board_name(),
             device_reset_name(hal_reset_cause()), durable ? "" : " nvm=none");
     led_init();
-    cfg_add_listener(on_config);
-    on_config(NULL);
+    trigger_init();
     led_set_base_fn(led_base);
     buttons_init(trigger_press);
     wallclock_init();
     hal_wdt_start();
     net_init();
-    queue_init();
+    queue_set_allocator(pool_alloc);
+    (void)queue_init(); /* status shows queue_store= when it found no medium */
     delivery_init();
     /* Without an entropy source every attempt ends in tls-fail reason=no-entropy. */
     (void)tls_init();

@@ -8,9 +8,14 @@
 #include "wallclock.h"
 
 
+void payload_format_run_id(const char *device_id, uint32_t boot, uint32_t seq, char *out, size_t size)
+{
+    snprintf(out, size, "%s-%lu-%lu", device_id, (unsigned long)boot, (unsigned long)seq);
+}
+
 void payload_run_id(const trigger_rec_t *t, char *out, size_t size)
 {
-    snprintf(out, size, "%s-%lu-%lu", t->device_id, (unsigned long)t->boot, (unsigned long)t->seq);
+    payload_format_run_id(t->device_id, t->boot, t->seq, out, size);
 }
 
 /* Appends printf output to out at *n; false when it does not fit. */

@@ -39,6 +39,7 @@ typedef enum {
 
 /* "<device_id>-<boot>-<seq>" into out (size >= PAYLOAD_ID_MAX + 24). */
 void payload_run_id(const trigger_rec_t *t, char *out, size_t size);
+void payload_format_run_id(const char *device_id, uint32_t boot, uint32_t seq, char *out, size_t size);
 
 /* Builds the body for this attempt with org read now (send time). */
 int payload_build(const trigger_rec_t *t, const char *org, unsigned attempt, char *out, size_t size, size_t *len);

@@ -1,36 +1,140 @@
 /*
- * Pending triggers.  This implementation keeps them in RAM (QUEUE_CAPACITY);
- * the durable queue (issue: never lose a trigger) replaces it behind the same
- * interface.  Entries keep their order; the oldest due one goes first, and a
- * rejected trigger waiting for a person does not hold back the ones behind.
+ * The durable trigger queue (spec section 5): every acknowledged trigger is a
+ * record in the HAL_NVM_QUEUE region until it is delivered, dropped or
+ * expired, and survives reset and power loss in between.
+ *
+ * On the medium: a ring of erase units, written in order, so wear is spread
+ * evenly over all of them.  Each unit starts with a header carrying a
+ * sequence number; records follow, each with its own CRC-32:
+ *   trigger   what spec section 4 fixes at press time (the whole trigger)
+ *   done      the trigger <boot,seq> left the queue (delivered, dropped,
+ *             expired): written before the trigger leaves the RAM index
+ *   gc-done   every live trigger of the oldest unit has been copied forward,
+ *             so that unit may be erased
+ * A trigger record may exist more than once (a copy made while compacting,
+ * or a rewrite that fixed its press time); the newest copy wins.  Before a
+ * new unit is needed, the oldest is compacted into a fresh one; a power cut
+ * anywhere leaves either the old copies or complete new ones.
+ *
+ * In RAM: a 10-byte entry per pending trigger (where its newest copy is, its
+ * attempt count, when it is due and how its last attempt ended), oldest
+ * first.  Without a medium (QEMU without semihosting) the same ring lives in
+ * a few KB of RAM and lasts until reset.
  */
 #ifndef QUEUE_H
 #define QUEUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "payload.h"
 
-#define QUEUE_CAPACITY 1u /* RAM-only until the durable queue lands */
-#define QUEUE_LAST_MAX 24u
+#define QUEUE_CAPACITY 128u
 
-typedef struct {
-    trigger_rec_t rec;
-    uint32_t attempts;      /* attempts started */
-    uint32_t next_at;       /* uptime ms when it is due */
-    bool in_flight;
-    char last[QUEUE_LAST_MAX]; /* last outcome: a reason or an HTTP status */
+typedef enum {
+    QUEUE_OK = 0,
+    QUEUE_FULL = -1,    /* QUEUE_CAPACITY pending, or no room on the medium */
+    QUEUE_IO = -2,      /* the medium failed; nothing was acknowledged */
+    QUEUE_CORRUPT = -3  /* a stored record no longer matches its CRC */
+} queue_status_t;
+
+/* How the last attempt of a trigger ended: an HTTP status (100..999) or one
+ * of these reasons. */
+typedef enum {
+    QL_NEW = 0,
+    QL_CLOCK_UNSET,
+    QL_NET_DOWN,
+    QL_DNS,
+    QL_CONNECT,
+    QL_TIMEOUT,
+    QL_IO,
+    QL_NO_RESPONSE,
+    QL_BAD_RESPONSE,
+    QL_NO_MEMORY,
+    QL_STORAGE,
+    QL_TLS,
+    QL_CERT_UNTRUSTED,
+    QL_CERT_EXPIRED,
+    QL_CERT_NOT_YET_VALID,
+    QL_HOSTNAME_MISMATCH,
+    QL_NO_ENTROPY,
+    QL_HANDSHAKE,
+    QL_NOT_CONFIGURED,
+    QL_REASONS
+} queue_last_t;
+/* last = QL_ERROR_BASE + HTTP status: EVT error, waiting for a person
+ * (QL_ERROR_BASE alone: the stored record cannot be read back). */
+#define QL_ERROR_BASE 1000u
+
+/* Why a trigger left the queue (recorded for diagnosis). */
+typedef enum {
+    QUEUE_DONE_DELIVERED = 1,
+    QUEUE_DONE_DROPPED = 2,
+    QUEUE_DONE_EXPIRED = 3
+} queue_done_t;
+
+typedef struct __attribute__((packed)) {
+    uint32_t next_at;   /* uptime ms (hal_millis) when it is due */
+    uint16_t loc;       /* offset of its newest record / 8 */
+    uint16_t attempts;  /* attempts started since boot (saturates) */
+    uint16_t last;      /* queue_last_t or an HTTP status */
 } queue_entry_t;
 
-void queue_init(void);
-/* Stores a copy; false when full. */
-bool queue_push(const trigger_rec_t *rec);
+/* What `queue`, the expiry sweep and the start of an attempt need, without
+ * loading the whole record. */
+typedef struct {
+    uint32_t boot, seq;
+    uint64_t at_ms;
+    bool at_utc, at_estimated;
+    char action[33];
+    char device_id[PAYLOAD_ID_MAX + 1];
+} queue_summary_t;
+
+/* Where the RAM-only ring (no medium) gets its QUEUE_RAM_SIZE bytes. */
+#define QUEUE_RAM_SIZE (4u * 2048u)
+void queue_set_allocator(void *(*alloc)(size_t size));
+
+/* Mounts the ring: finishes what a power cut interrupted, then builds the
+ * index.  QUEUE_OK, or QUEUE_IO when neither the medium nor RAM is there. */
+int queue_init(void);
+bool queue_durable(void);
+
+/* Stores a trigger durably; QUEUE_OK only once it is on the medium. */
+int queue_push(const trigger_rec_t *rec);
+/* Replaces a trigger's record (its press time became known). */
+int queue_update(queue_entry_t *e, const trigger_rec_t *rec);
+/* Marks it done on the medium, then forgets it. */
+int queue_remove(queue_entry_t *e, queue_done_t why);
+
 unsigned queue_count(void);
 queue_entry_t *queue_at(unsigned index);
+/* The entry whose run id is run_id, or NULL. */
 queue_entry_t *queue_find(const char *run_id);
-/* The oldest entry due at now, or NULL. */
+/* The oldest entry due at now (other than the one in flight), or NULL. */
 queue_entry_t *queue_next_due(uint32_t now);
-void queue_remove(const queue_entry_t *e);
+
+/* The entry an attempt is running for; it keeps following that trigger when
+ * others leave the queue or records move.  NULL clears it. */
+void queue_set_in_flight(const queue_entry_t *e);
+queue_entry_t *queue_in_flight(void);
+
+int queue_summary(const queue_entry_t *e, queue_summary_t *out);
+int queue_load(const queue_entry_t *e, trigger_rec_t *out);
+void queue_run_id(const queue_summary_t *s, char *out, size_t size);
+
+/* Whether a trigger waits after EVT error (the error LED). */
+bool queue_needs_person(void);
+/* The `last=` text: a reason name, or the HTTP status in buf. */
+const char *queue_last_name(uint16_t last, char buf[8]);
+/* A retry reason token as a queue_last_t (QL_IO for unknown ones). */
+uint16_t queue_last_code(const char *reason);
+
+/* For `status` and tests: bytes of the ring, its erase units, how many
+ * units have been started since the medium was new (wear). */
+typedef struct {
+    uint32_t size, unit, units_started, bytes_used;
+} queue_stats_t;
+queue_stats_t queue_stats(void);
 
 #endif

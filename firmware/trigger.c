@@ -16,13 +16,31 @@
 #include "wallclock.h"
 
 #define REFUSED_FLASH_MS 3000u
+#define ACCEPTED_FLASH_MS 600u
 
 static uint32_t s_seq;
 static char s_why[JSON_WHY_MAX + 16];
+/* Kept current by a configuration listener: the superloop asks every pass
+ * (LED, delivery), and the store should not be read that often. */
+static bool s_configured;
+
+static void on_config(const char *key)
+{
+    if (key == NULL || strcmp(key, "org") == 0 || strcmp(key, "webhook") == 0 || strcmp(key, "secret") == 0) {
+        s_configured = cfg_configured(NULL, 0);
+    }
+}
+
+void trigger_init(void)
+{
+    s_seq = 0;
+    cfg_add_listener(on_config);
+    on_config(NULL);
+}
 
 bool trigger_configured(void)
 {
-    return cfg_configured(NULL, 0);
+    return s_configured;
 }
 
 static const char *const s_reserved[] = {"port_context", "device", NULL};
@@ -85,13 +103,22 @@ trigger_status_t trigger_create(const char *action, const char *json, size_t jso
         *why = "the request body would exceed 1536 bytes";
         return TRIGGER_TOO_BIG;
     }
-    if (!queue_push(&rec)) {
+    switch (queue_push(&rec)) {
+    case QUEUE_OK:
+        break;
+    case QUEUE_FULL:
         *why = "the queue is full";
+        led_flash(LED_QUEUE_FULL, REFUSED_FLASH_MS);
         return TRIGGER_QUEUE_FULL;
+    default:
+        *why = "the queue memory failed to store it";
+        led_flash(LED_ERROR, REFUSED_FLASH_MS);
+        return TRIGGER_STORAGE;
     }
     s_seq++;
     payload_run_id(&rec, run_id, run_id_size);
     con_evt("queued id=%s action=%s", run_id, action);
+    led_flash(LED_ACCEPTED, ACCEPTED_FLASH_MS);
     return TRIGGER_OK;
 }
 
@@ -106,9 +133,12 @@ void trigger_press(const char *action, unsigned button, press_kind_t kind, uint3
     if (rc == TRIGGER_OK) {
         return;
     }
-    static const char *const reasons[] = {"ok", "not-configured", "no-action", "bad-json", "too-big", "queue-full"};
+    static const char *const reasons[] = {"ok",      "not-configured", "no-action", "bad-json",
+                                          "too-big", "queue-full",     "storage"};
     con_evt("refused reason=%s", reasons[rc]);
-    led_flash(LED_ERROR, REFUSED_FLASH_MS);
+    if (rc != TRIGGER_QUEUE_FULL && rc != TRIGGER_STORAGE) {
+        led_flash(LED_ERROR, REFUSED_FLASH_MS);
+    }
 }
 
 void cmd_trigger(const char *args)
@@ -147,6 +177,9 @@ void cmd_trigger(const char *args)
         break;
     case TRIGGER_QUEUE_FULL:
         con_err("queue-full", "%s; nothing queued", why);
+        break;
+    case TRIGGER_STORAGE:
+        con_err("storage", "%s; nothing queued", why);
         break;
     case TRIGGER_NO_ACTION:
         con_err("bad-argument", "%s", why);

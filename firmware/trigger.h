@@ -20,9 +20,12 @@ typedef enum {
     TRIGGER_NO_ACTION,
     TRIGGER_BAD_JSON,
     TRIGGER_TOO_BIG,
-    TRIGGER_QUEUE_FULL
+    TRIGGER_QUEUE_FULL,
+    TRIGGER_STORAGE
 } trigger_status_t;
 
+/* Starts following the configuration (after cfg_init). */
+void trigger_init(void);
 /* Whether org, webhook and secret are all set. */
 bool trigger_configured(void);
 

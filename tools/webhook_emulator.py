@@ -62,6 +62,10 @@ what the answer would otherwise have been):
   500-json          500 with a JSON envelope that is not a WebHookException
   203-html          203 with an HTML sign-in page
   drop              reads the request, then closes TCP without a word (no close_notify)
+  reset             reads the request, then resets the TCP connection (RST)
+  truncated         sends the first half of the answer's head, then close_notify
+  tls-alert         answers the ClientHello with a fatal handshake_failure alert
+                    (no request is read or logged; counts towards times=)
   hang              reads the request and never answers
   slow-headers      the normal answer, status line and headers dribbled in
                     CHUNK-byte TLS records DELAY s apart  [,chunk=4][,delay=0.02]
@@ -215,8 +219,8 @@ def _vss(type_key, namespace="Microsoft.VisualStudio.Services.WebApi"):
 # ---------------------------------------------------------------------------
 # Fault modes
 
-FAULT_MODES = ("status", "429", "503", "500-plain", "500-json", "203-html", "drop", "hang",
-               "slow-headers", "big-record", "chunked", "close-after")
+FAULT_MODES = ("status", "429", "503", "500-plain", "500-json", "203-html", "drop", "reset", "truncated",
+               "tls-alert", "hang", "slow-headers", "big-record", "chunked", "close-after")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -958,6 +962,14 @@ class WebhookEmulator:
     def _handshake(self, conn, info):
         try:
             hello = self._peek_hello(conn, info)
+            with self._lock:
+                alert = self._fault is not None and self._fault.mode == "tls-alert"
+            if alert:
+                self._take_fault()
+                conn.recv(65536)
+                conn.sendall(b"\x15\x03\x03\x00\x02\x02\x28")   # fatal handshake_failure
+                conn.shutdown(socket.SHUT_WR)
+                raise ssl.SSLError("fault tls-alert: answered the ClientHello with handshake_failure")
             if hello is not None and hello["mfl"] and self.refuse_mfl:
                 conn.recv(65536)            # consume the hello, so that closing sends FIN, not RST
                 conn.sendall(b"\x15\x03\x03\x00\x02\x02\x28")   # fatal handshake_failure
@@ -1332,7 +1344,7 @@ class WebhookEmulator:
         if fault is not None:
             req.verdict = f"fault:{fault.name}"
             answer = self._fault_answer(fault, answer)
-            req.status = None if fault.mode in ("drop", "hang") else answer.status
+            req.status = None if fault.mode in ("drop", "reset", "truncated", "hang") else answer.status
         self._log(req)
         self._say(f"{req.method} {req.target[:120]} -> {req.status} {req.verdict}"
                   f"{' (' + req.detail + ')' if req.detail else ''}")
@@ -1340,6 +1352,14 @@ class WebhookEmulator:
         try:
             if mode == "drop":
                 return "fault drop: closed without answering"
+            if mode == "reset":
+                _reset(tls)
+                return "fault reset: connection reset"
+            if mode == "truncated":
+                head = self._head_bytes(answer, False)
+                tls.sendall(head[:len(head) // 2])
+                _close_notify(tls)
+                return "fault truncated: closed half-way through the head"
             if mode == "hang":
                 return self._hang(tls)
             close = not keep
@@ -1387,6 +1407,15 @@ class WebhookEmulator:
 
 def _no_constants(name):
     raise ValueError(f"{name} is not JSON")
+
+
+def _reset(sock):
+    """Closes with an RST: SO_LINGER on with a zero timeout."""
+    try:
+        socket.socket.setsockopt(sock, socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        socket.socket.close(sock)
+    except (OSError, ValueError):
+        pass
 
 
 def _shutdown(sock):

@@ -5,7 +5,8 @@
  * with NOR rules kept here: erase writes 0xFF, programming ANDs.
  *
  * Layout of the file: the configuration region (64 KB, 16 KB erase units),
- * then the queue region (64 KB).
+ * then the queue region (256 KB: a ring of 16 units).  A file from older
+ * firmware is shorter and grows with erased bytes.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #define NVM_FILE "pipebutton-nvm.bin"
 #define UNIT (16u * 1024u)
 #define CONFIG_SIZE (64u * 1024u)
-#define QUEUE_SIZE (64u * 1024u)
+#define QUEUE_SIZE (256u * 1024u)
 #define FILE_SIZE (CONFIG_SIZE + QUEUE_SIZE)
 #define CHUNK 256u
 

@@ -35,7 +35,7 @@ def test_values_survive_reboot_and_restart(tmp_path):
     assert cfg["button.up.long"] == "deploy"
     gen.close()  # QEMU stops; the NVM file stays in tmp_path
 
-    assert os.path.getsize(tmp_path / "pipebutton-nvm.bin") == 128 * 1024
+    assert os.path.getsize(tmp_path / "pipebutton-nvm.bin") == (64 + 256) * 1024
     gen = booted(tmp_path)
     dev = next(gen)
     cfg = show(dev)

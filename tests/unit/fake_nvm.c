@@ -12,6 +12,10 @@ static unsigned long s_writes;
 static uint32_t s_seed;
 static uint32_t s_config_size = FAKE_NVM_CONFIG_SIZE;
 static uint32_t s_unit = FAKE_NVM_UNIT;
+static uint32_t s_queue_size = FAKE_NVM_QUEUE_SIZE;
+#define MIN_UNIT 1024u
+static unsigned long s_erases[HAL_NVM_REGIONS][FAKE_NVM_QUEUE_SIZE / MIN_UNIT];
+static uint32_t s_queue_unit = FAKE_NVM_UNIT;
 
 void fake_nvm_reset(void)
 {
@@ -23,6 +27,25 @@ void fake_nvm_reset(void)
     s_writes = 0;
     s_config_size = FAKE_NVM_CONFIG_SIZE;
     s_unit = FAKE_NVM_UNIT;
+    s_queue_size = FAKE_NVM_QUEUE_SIZE;
+    s_queue_unit = FAKE_NVM_UNIT;
+    memset(s_erases, 0, sizeof s_erases);
+}
+
+unsigned long fake_nvm_erases(hal_nvm_region_t region, uint32_t offset)
+{
+    return s_erases[region][offset / MIN_UNIT];
+}
+
+void fake_nvm_set_queue_geometry(uint32_t size, uint32_t unit)
+{
+    s_queue_size = size;
+    s_queue_unit = unit;
+}
+
+static uint32_t unit_of(hal_nvm_region_t region)
+{
+    return region == HAL_NVM_CONFIG ? s_unit : s_queue_unit;
 }
 
 void fake_nvm_set_config_geometry(uint32_t size, uint32_t unit)
@@ -64,7 +87,7 @@ static uint32_t rnd(void)
 
 static uint8_t *mem(hal_nvm_region_t region, uint32_t *size)
 {
-    *size = region == HAL_NVM_CONFIG ? s_config_size : FAKE_NVM_QUEUE_SIZE;
+    *size = region == HAL_NVM_CONFIG ? s_config_size : s_queue_size;
     return fake_nvm_bytes(region);
 }
 
@@ -93,7 +116,7 @@ hal_nvm_info_t hal_nvm_info(hal_nvm_region_t region)
 {
     uint32_t size;
     (void)mem(region, &size);
-    return s_absent ? (hal_nvm_info_t){0, 0} : (hal_nvm_info_t){size, s_unit};
+    return s_absent ? (hal_nvm_info_t){0, 0} : (hal_nvm_info_t){size, unit_of(region)};
 }
 
 int hal_nvm_read(hal_nvm_region_t region, uint32_t offset, void *buf, size_t len)
@@ -152,10 +175,11 @@ int hal_nvm_erase(hal_nvm_region_t region, uint32_t offset)
 {
     uint32_t size;
     uint8_t *m = mem(region, &size);
+    uint32_t unit = unit_of(region);
     if (s_absent) {
         return HAL_NVM_ERR_ABSENT;
     }
-    if (offset % s_unit != 0 || offset >= size) {
+    if (offset % unit != 0 || offset >= size) {
         return HAL_NVM_ERR_RANGE;
     }
     s_writes++;
@@ -165,13 +189,14 @@ int hal_nvm_erase(hal_nvm_region_t region, uint32_t offset)
     }
     if (p == POWER_CUT_NOW) {
         /* an erase cut short: part of the unit erased, the rest scrambled */
-        uint32_t done = rnd() % s_unit;
+        uint32_t done = rnd() % unit;
         memset(m + offset, 0xFF, done);
-        for (uint32_t i = done; i < s_unit; i++) {
+        for (uint32_t i = done; i < unit; i++) {
             m[offset + i] |= (uint8_t)rnd();
         }
         return HAL_NVM_ERR_IO;
     }
-    memset(m + offset, 0xFF, s_unit);
+    memset(m + offset, 0xFF, unit);
+    s_erases[region][offset / MIN_UNIT]++;
     return HAL_NVM_OK;
 }

@@ -10,13 +10,15 @@
 #include "hal_nvm.h"
 
 #define FAKE_NVM_CONFIG_SIZE (64u * 1024u)
-#define FAKE_NVM_QUEUE_SIZE (64u * 1024u)
+#define FAKE_NVM_QUEUE_SIZE (256u * 1024u)
 #define FAKE_NVM_UNIT (16u * 1024u)
 
 /* A fresh, fully erased medium; present. */
 void fake_nvm_reset(void);
 /* A smaller configuration region (to reach compaction quickly). */
 void fake_nvm_set_config_geometry(uint32_t size, uint32_t unit);
+/* A smaller queue region or other erase units (compaction, wear, full). */
+void fake_nvm_set_queue_geometry(uint32_t size, uint32_t unit);
 /* Absent: init fails with HAL_NVM_ERR_ABSENT (QEMU without semihosting). */
 void fake_nvm_set_absent(bool absent);
 /* After n more successful program/erase calls, the next one is cut part-way
@@ -27,6 +29,8 @@ bool fake_nvm_cut_happened(void);
 void fake_nvm_power_on(void);
 /* Mutating calls since reset, for finding every cut point. */
 unsigned long fake_nvm_writes(void);
+/* Erases of the unit at offset since reset (wear). */
+unsigned long fake_nvm_erases(hal_nvm_region_t region, uint32_t offset);
 /* Direct access, to damage bytes on purpose. */
 uint8_t *fake_nvm_bytes(hal_nvm_region_t region);
 
