@@ -76,7 +76,7 @@ LDFLAGS := $(BOARD_CPU) -nostartfiles --specs=nano.specs --specs=nosys.specs \
 
 ELF := $(OUT)/pipebutton.elf
 
-.PHONY: all bootstrap size run test unit integration flash debug clean help boards check bench
+.PHONY: all bootstrap size run test unit integration flash debug clean help boards check bench soak
 
 all: $(ELF) $(OUT)/pipebutton.bin $(OUT)/pipebutton.hex
 
@@ -87,7 +87,8 @@ help:
 	@echo "make size              flash and RAM use of every board"
 	@echo "make flash / debug     write the image to a connected board / open GDB on it"
 	@echo "make check             cppcheck over the project's own code"
-	@echo "make bench             network start-up times in QEMU (emulated ms, -icount shift=4)"
+	@echo "make bench             start-up, delivery and queue drain times in QEMU (emulated ms, -icount shift=4)"
+	@echo "make soak              SOAK_TRIALS (500) power cuts of QEMU around presses and deliveries"
 	@echo "make fuzz-smoke / fuzz libFuzzer targets briefly / FUZZ_SECONDS each (default 300)"
 	@echo "make clean             remove build/ (keeps the fetched sources in build/deps)"
 	@echo "V=1                    show full commands"
@@ -189,6 +190,15 @@ bench: bootstrap
 	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
 	$(Q)tools/netns $(PYTHON) tools/bench-net.py
 	$(Q)tools/netns $(PYTHON) tools/bench-delivery.py
+
+# The power-cut trials of `make test`, many more of them (with SOAK_SEED to
+# vary the moments): QEMU killed and restarted on its NVM file each time.
+SOAK_TRIALS ?= 500
+SOAK_SEED ?= 1
+soak: bootstrap
+	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
+	$(Q)cd tests/integration && PB_POWER_CUT_TRIALS=$(SOAK_TRIALS) PB_POWER_CUT_SEED=$(SOAK_SEED) \
+	    ../../tools/netns $(PYTHON) -m pytest -q -rs -s test_queue.py -k power_cut_trials
 
 check:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

@@ -778,33 +778,48 @@ static int reader_open(const queue_entry_t *e, reader_t *r, uint8_t hdr[REC_HDR]
     return hdr[0] == REC_TRIGGER && r->end <= m.size ? QUEUE_OK : QUEUE_CORRUPT;
 }
 
+_Static_assert(sizeof(((trigger_rec_t *)0)->action) == sizeof(((queue_summary_t *)0)->action) &&
+                   sizeof(((trigger_rec_t *)0)->device_id) == sizeof(((queue_summary_t *)0)->device_id),
+               "a summary's strings are the record's");
+
+/* The fields a summary holds, which come first in a trigger record. */
+static int read_summary(const queue_entry_t *e, reader_t *r, uint8_t hdr[REC_HDR], queue_summary_t *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = reader_open(e, r, hdr);
+    if (rc != QUEUE_OK) {
+        return rc;
+    }
+    take_fixed(r, &out->boot, &out->seq, &out->at_ms, &out->at_utc, &out->at_estimated);
+    take_str(r, out->action, sizeof out->action, false);
+    take_str(r, out->device_id, sizeof out->device_id, false);
+    return r->rc;
+}
+
 int queue_summary(const queue_entry_t *e, queue_summary_t *out)
 {
     reader_t r;
     uint8_t hdr[REC_HDR];
-    memset(out, 0, sizeof *out);
-    int rc = reader_open(e, &r, hdr);
-    if (rc != QUEUE_OK) {
-        return rc;
-    }
-    take_fixed(&r, &out->boot, &out->seq, &out->at_ms, &out->at_utc, &out->at_estimated);
-    take_str(&r, out->action, sizeof out->action, false);
-    take_str(&r, out->device_id, sizeof out->device_id, false);
-    return r.rc;
+    return read_summary(e, &r, hdr, out);
 }
 
 int queue_load(const queue_entry_t *e, trigger_rec_t *t)
 {
     reader_t r;
     uint8_t hdr[REC_HDR];
+    queue_summary_t q;
     memset(t, 0, sizeof *t);
-    int rc = reader_open(e, &r, hdr);
+    int rc = read_summary(e, &r, hdr, &q);
     if (rc != QUEUE_OK) {
         return rc;
     }
-    take_fixed(&r, &t->boot, &t->seq, &t->at_ms, &t->at_utc, &t->at_estimated);
-    take_str(&r, t->action, sizeof t->action, false);
-    take_str(&r, t->device_id, sizeof t->device_id, false);
+    t->boot = q.boot;
+    t->seq = q.seq;
+    t->at_ms = q.at_ms;
+    t->at_utc = q.at_utc;
+    t->at_estimated = q.at_estimated;
+    memcpy(t->action, q.action, sizeof t->action);
+    memcpy(t->device_id, q.device_id, sizeof t->device_id);
     take_str(&r, t->button, sizeof t->button, false);
     take_str(&r, t->press, sizeof t->press, false);
     take_str(&r, t->blueprint, sizeof t->blueprint, false);

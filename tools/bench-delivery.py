@@ -6,7 +6,10 @@ RSA-2048 intermediate, 2.5 KB leaf with 53 names).  Reports, never asserts:
 press-to-`EVT delivered` for the first press after boot (full handshake) and
 for a press on the kept-alive connection, in emulated ms as the device
 measures them, the longest single handshake step, the mbedTLS pool
-high-water mark, stack and static RAM."""
+high-water mark, stack and static RAM; then the drain rate of the durable
+queue: BENCH_DRAIN (100) triggers queued while the link is down, delivered
+once it is back, with the connection kept alive and with a new connection
+(full handshake) for every trigger.""" 
 import os
 import re
 import subprocess
@@ -21,26 +24,36 @@ from webhook_emulator import WebhookEmulator  # noqa: E402
 ROOT = pbdevice.ROOT
 PKI = os.path.join(ROOT, "build", "testpki")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+DRAIN = int(os.environ.get("BENCH_DRAIN", "100"))
+
+
+def provision(dev, emu, dns, ntp):
+    dev.readline()
+    dev.prime()
+    dev.command('config import {"org":"bench","webhook":"hook","secret":"bench-secret",'
+                f'"port":"{emu.port}","dns":"10.0.2.2:{dns.port}","ntp":"10.0.2.2:{ntp.port}",'
+                '"retry.base_ms":"200","retry.max_ms":"1000"}')
+    dev.send("ca add\r\n")
+    with open(os.path.join(PKI, "root.pem")) as f:
+        for line in f.read().strip().splitlines():
+            dev.send(line + "\r\n")
+    dev.expect(r"^OK ca=", timeout=30)
+    if not any(l.startswith("EVT time synced") for l in dev.lines):
+        dev.expect(r"^EVT time synced ", timeout=30)
+
+
+def servers():
+    return (WebhookEmulator(os.path.join(PKI, "chain.pem"), os.path.join(PKI, "leaf.key"),
+                            webhooks={("bench", "hook"): "bench-secret"}),
+            DnsServer({"dev.azure.com": "10.0.2.2"}), SntpServer())
 
 
 def one_run():
-    with tempfile.TemporaryDirectory(prefix="pb-bench-") as work, \
-            WebhookEmulator(os.path.join(PKI, "chain.pem"), os.path.join(PKI, "leaf.key"),
-                            webhooks={("bench", "hook"): "bench-secret"}) as emu, \
-            DnsServer({"dev.azure.com": "10.0.2.2"}) as dns, SntpServer() as ntp:
+    emu, dns, ntp = servers()
+    with tempfile.TemporaryDirectory(prefix="pb-bench-") as work, emu, dns, ntp:
         dev = pbdevice.Device(workdir=work, net=True, extra=["-icount", "shift=4"])
         try:
-            dev.readline()
-            dev.prime()
-            dev.command('config import {"org":"bench","webhook":"hook","secret":"bench-secret",'
-                        f'"port":"{emu.port}","dns":"10.0.2.2:{dns.port}","ntp":"10.0.2.2:{ntp.port}"}}')
-            dev.send("ca add\r\n")
-            with open(os.path.join(PKI, "root.pem")) as f:
-                for line in f.read().strip().splitlines():
-                    dev.send(line + "\r\n")
-            dev.expect(r"^OK ca=", timeout=30)
-            if not any(l.startswith("EVT time synced") for l in dev.lines):
-                dev.expect(r"^EVT time synced ", timeout=30)
+            provision(dev, emu, dns, ntp)
             times = []
             for _ in range(2):  # the first opens the connection, the second reuses it
                 dev.press("select", "short")
@@ -49,6 +62,36 @@ def one_run():
             st = dev.status()
             return times[0], times[1], int(st["tls_longest_step_ms"]), int(st["tls_pool_peak"]), \
                 int(st["stack_peak"]), emu.handshakes
+        finally:
+            dev.close()
+
+
+def drain(reuse):
+    """Emulated ms from the link coming back to the last of DRAIN triggers
+    delivered, and the handshakes the server saw for them."""
+    emu, dns, ntp = servers()
+    with tempfile.TemporaryDirectory(prefix="pb-bench-") as work, emu, dns, ntp:
+        dev = pbdevice.Device(workdir=work, net=True, extra=["-icount", "shift=4"])
+        try:
+            provision(dev, emu, dns, ntp)
+            dev.press("select", "short")  # DNS and connection warm, as on a device in use
+            dev.expect(r"^EVT delivered ", timeout=60)
+            if not reuse:
+                emu.fault = "close-after"
+            dev.set_link(False)
+            for i in range(DRAIN):
+                _, _, final = dev.command(f'trigger {{"n":{i}}}')
+                assert final.startswith("OK id="), final
+            last = final.split("=", 1)[1]
+            dev.drain(2)
+            before = emu.handshakes
+            start = int(dev.status()["uptime_ms"])
+            dev.set_link(True)
+            dev.expect(rf"^EVT delivered id={last} ", timeout=1800)
+            while int(dev.status()["queue"]) > 0:
+                dev.drain(0.5)
+            end = int(dev.status()["uptime_ms"])
+            return end - start, emu.handshakes - before
         finally:
             dev.close()
 
@@ -75,6 +118,11 @@ def main():
     print(f"  TLS handshakes at the server per run: {rows[0][5]} (the second press reused the connection)")
     print(f"  mbedTLS pool high-water {max(r[3] for r in rows)} B, stack high-water {max(r[4] for r in rows)} B, "
           f"static RAM {static_ram()} B")
+    for reuse in (True, False):
+        ms, handshakes = drain(reuse)
+        print(f"drain of {DRAIN} triggers queued during an outage, {'kept-alive connection' if reuse else 'a new connection each'}:"
+              f" {ms} emulated ms from the link coming back ({DRAIN * 1000 / max(ms, 1):.1f} triggers/s),"
+              f" {handshakes} TLS handshakes")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -144,9 +145,10 @@ class Device:
                            self.qmp_path, extra, net, semihosting)
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.con = self._connect(self.console_path)
-        self.buf = b""
         self.raw = bytearray()  # every byte the device printed
+        self._cond = threading.Condition()
+        self._reader = None
+        self.attach_console()
         self.qmp = Qmp(self.qmp_path)
         self.lines = []  # everything read, for failure messages
         self.times = []  # time.time() when each line arrived
@@ -168,22 +170,36 @@ class Device:
                 time.sleep(0.05)
 
     # ---- console
+    def _read_console(self, con):
+        """Drains the console socket all the time, as a terminal would: QEMU's
+        UART blocks the whole emulated machine (and QMP with it) once the
+        socket is full, which no real UART does."""
+        while True:
+            try:
+                chunk = con.recv(65536)
+            except OSError:
+                chunk = b""
+            with self._cond:
+                if chunk:
+                    self.buf += chunk
+                    self.raw += chunk
+                else:
+                    self._eof = True
+                self._cond.notify_all()
+            if not chunk:
+                return
+
     def readline(self, timeout=10.0):
         deadline = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no line within {timeout}s; last lines: {self.lines[-10:]}")
-            self.con.settimeout(left)
-            try:
-                chunk = self.con.recv(4096)
-            except socket.timeout:
-                continue
-            if not chunk:
-                raise EOFError(f"console closed; last lines: {self.lines[-10:]}")
-            self.buf += chunk
-            self.raw += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
+        with self._cond:
+            while b"\n" not in self.buf:
+                left = deadline - time.monotonic()
+                if self._eof:
+                    raise EOFError(f"console closed; last lines: {self.lines[-10:]}")
+                if left <= 0:
+                    raise TimeoutError(f"no line within {timeout}s; last lines: {self.lines[-10:]}")
+                self._cond.wait(left)
+            line, self.buf = self.buf.split(b"\n", 1)
         text = line.decode("utf-8", errors="replace").rstrip("\r")
         self.lines.append(text)
         self.times.append(time.time())
@@ -203,6 +219,18 @@ class Device:
             if m:
                 return m, skipped
             skipped.append(line)
+
+    def drain(self, seconds):
+        """Reads (and logs) whatever lines the device prints for this long."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                self.readline(left)
+            except TimeoutError:
+                return
 
     def send(self, text):
         self.con.sendall(text.encode() if isinstance(text, str) else text)
@@ -238,38 +266,41 @@ class Device:
 
     def detach_console(self):
         """Lets another program (tools/provision) use the console socket."""
+        self.con.shutdown(socket.SHUT_RDWR)
         self.con.close()
+        self._reader.join(5)
 
     def attach_console(self):
         self.con = self._connect(self.console_path)
         self.buf = b""
+        self._eof = False
+        self._reader = threading.Thread(target=self._read_console, args=(self.con,), daemon=True)
+        self._reader.start()
 
     def close(self):
         try:
             self.qmp.close()
         except OSError:
             pass
-        # what is still buffered counts too
-        self.con.setblocking(False)
-        try:
-            while True:
-                chunk = self.con.recv(65536)
-                if not chunk:
-                    break
-                self.raw += chunk
-        except OSError:
-            pass
-        self.con.close()
         self.proc.terminate()
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        # QEMU is gone: the reader has everything it printed once it sees EOF
+        self._reader.join(5)
+        self.con.close()
         self.log.close()
         for secret in SECRETS:
             if secret.encode() in self.raw:
                 raise SecretLeaked(f"the secret {secret[:2]}... appeared in the console output")
+
+    def kill(self):
+        """A power cut: SIGKILL, then the same checks as close() on what was
+        printed."""
+        self.proc.kill()
+        self.close()
 
     def remove(self):
         shutil.rmtree(self.workdir, ignore_errors=True)

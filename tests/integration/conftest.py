@@ -37,3 +37,10 @@ def netdevice(tmp_path):
     if not pbdevice.in_private_netns():
         pytest.skip("network tests run inside tools/netns (make integration does that)")
     yield from booted(tmp_path, net=True)
+
+
+@pytest.fixture(scope="session")
+def pki():
+    """The test PKI (build/testpki), made once per run."""
+    from rig import make_pki
+    return make_pki()
