@@ -64,6 +64,7 @@ static void cmd_status(const char *args)
     con_info("ip=%s", net_ip());
     con_info("time=%s", wallclock_state_name());
     con_info("queue=%u", queue_count());
+    con_info("queue_capacity=%u", QUEUE_CAPACITY);
     con_info("delivered=%lu", (unsigned long)delivery_delivered());
     con_info("failed=%lu", (unsigned long)delivery_failed());
     if (wallclock_now(&utc_ms)) {

@@ -619,7 +619,7 @@ static void queue_list(void)
         con_info("id=%s action=%s attempts=%u next_in_ms=%ld last=%s", id, q.action, (unsigned)e->attempts,
                  (long)(left > 0 && e != queue_in_flight() ? left : 0), queue_last_name(e->last, last));
     }
-    con_ok("count=%u capacity=%u", queue_count(), QUEUE_CAPACITY);
+    con_ok(NULL);
 }
 
 static void queue_retry(const char *id)

@@ -14,7 +14,7 @@ from background threads and logs what it received for tests to assert on:
         assert emu.wait_for_requests(1, timeout=30)
         r = emu.requests[0]
         assert r.verdict == "accepted" and r.json["port_context"]["action"] == "deploy"
-        emu.fault = "503,retry-after=2,times=1"     # next request only
+        emu.fault = "503,times=1,retry-after=2"     # next request only
 
 Answers (first rule that applies; `verdict` is what `.requests` records):
 

@@ -615,6 +615,44 @@ def test_fault_drop(emu, pki):
     assert (r.verdict, r.check, r.status, r.body) == ("fault:drop", "accepted", None, BODY)
 
 
+def test_fault_reset(emu, pki):
+    emu.fault = "reset,times=1"
+    with pytest.raises((http.client.RemoteDisconnected, ssl.SSLError, ConnectionError)):
+        one(emu, pki)
+    assert emu.wait_idle(2)
+    assert emu.requests[0].verdict == "fault:reset" and emu.requests[0].status is None
+    assert one(emu, pki)[0] == 200
+
+
+def test_fault_truncated_head(emu, pki):
+    emu.fault = "truncated,times=1"
+    c = RawTLS(emu.port, client_ctx(pki, tls12=True))
+    c.send(raw_request())
+    got = b""
+    while True:
+        try:
+            chunk = c._run(c.obj.read, 65536)
+        except ssl.SSLZeroReturnError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    c.close()
+    assert got.startswith(b"HTTP/1.1 200 ") and b"\r\n\r\n" not in got  # the head never ends
+    assert emu.wait_idle(2)
+    assert emu.requests[0].verdict == "fault:truncated"
+    assert one(emu, pki)[0] == 200
+
+
+def test_fault_tls_alert_refuses_the_handshake(emu, pki):
+    emu.fault = "tls-alert,times=1"
+    with pytest.raises(ssl.SSLError, match="HANDSHAKE_FAILURE|handshake failure"):
+        one(emu, pki)
+    assert emu.wait_idle(2)
+    assert emu.requests == [] and emu.fault is None
+    assert one(emu, pki)[0] == 200
+
+
 def test_fault_hang_and_stop_is_prompt(pki):
     e = WebhookEmulator(pki("chain.pem"), pki("leaf.key"), webhooks={(ORG, HOOK): SECRET},
                         fault="hang").start()

@@ -35,7 +35,7 @@ def trigger(dev, body=""):
 def queue(dev):
     """`queue` as a list of dicts, oldest first."""
     info, _, final = dev.command("queue")
-    assert final.startswith("OK"), final
+    assert final == "OK", final
     return [pbdevice.parse_pairs("- " + line) for line in info]
 
 
@@ -115,7 +115,7 @@ def test_full_queue_refuses_and_loses_nothing(tmp_path, pki):
         _, _, final = r.dev.command("trigger")
         assert final.startswith("ERR queue-full: "), final
         st = r.dev.status()
-        assert st["queue"] == "128" and st["led"] == "queue-full", st
+        assert st["queue"] == "128" == st["queue_capacity"] and st["led"] == "queue-full", st
         r.dev.press("select", "short")
         r.dev.expect(r"^EVT refused reason=queue-full$")
         r.power_cut()
@@ -165,7 +165,7 @@ MATRIX = [
     ("503,times=1,retry-after=1", r"retry .* in_ms=1000 reason=503$"),
     ("503,times=1,retry-after=date+2", r"retry .* in_ms=[12]\d\d\d reason=503$"),
     ("429,times=1", r"retry .* in_ms=1000 reason=429$"),
-    ("500-plain,times=1", r"retry .* reason=500$"),
+    ("500-plain,times=1", r"retry .* in_ms=(1\d\d|200) reason=500$"),  # base 200 ms x 0.5..1
     ("500-json,times=1", r"retry .* reason=500$"),
     ("reset,times=1", r"retry .* reason=(io|no-response)$"),
     ("drop,times=1", r"retry .* reason=(io|no-response)$"),
@@ -183,6 +183,19 @@ def test_fault_matrix_every_trigger_is_delivered(rig):
         assert done.startswith(f"EVT delivered id={run_id} attempt=2 status=200"), (fault, done)
         assert wait_accepted(rig.dev, rig.emu, [run_id], 10), fault
     assert queue(rig.dev) == []
+
+
+def test_backoff_doubles_up_to_the_maximum(rig):
+    """min(retry.max_ms, retry.base_ms * 2^(attempt-1)) x 0.5..1.0, with
+    base 200 ms and max 1000 ms."""
+    rig.emu.fault = "500-plain,times=5"
+    run_id = trigger(rig.dev)
+    for attempt, full in enumerate((200, 400, 800, 1000, 1000), start=1):
+        done = outcome(rig.dev, run_id)
+        m = re.fullmatch(rf"EVT retry id={run_id} attempt={attempt} in_ms=(\d+) reason=500", done)
+        assert m, done
+        assert full // 2 <= int(m.group(1)) <= full, (attempt, done)
+    assert outcome(rig.dev, run_id).startswith(f"EVT delivered id={run_id} attempt=6 ")
 
 
 def test_webhook_rejection_waits_for_a_person_without_blocking(rig):
