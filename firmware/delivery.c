@@ -24,6 +24,7 @@
 #define IDLE_CLOSE_MS 30000u   /* a kept-alive connection unused this long is closed */
 #define READ_CHUNK 256u
 #define EXPIRY_SWEEP_MS 1000u
+#define REMOUNT_MS 5000u
 #define ERROR_FLASH_MS 3000u
 #define DELIVERED_FLASH_MS 1500u
 
@@ -48,6 +49,8 @@ static struct {
     uint32_t conn_host_crc; /* which host the kept connection is to */
     uint16_t conn_port;
     uint32_t conn_used_at;
+    bool reused;            /* this attempt went out on the kept connection */
+    uint32_t remount_at;
     bool resolve_started;
     bool resolving;
     bool resolved_ok;
@@ -306,7 +309,8 @@ static void start_attempt(queue_entry_t *e)
     cfg_value("host", host, sizeof host, NULL);
     uint16_t p = (uint16_t)cfg_ms("port");
     uint32_t crc = crc32_update(0, host, strlen(host));
-    if (s.conn_open && tls_state() == TLS_OPEN && crc == s.conn_host_crc && p == s.conn_port) {
+    s.reused = s.conn_open && tls_state() == TLS_OPEN && crc == s.conn_host_crc && p == s.conn_port;
+    if (s.reused) {
         s.state = D_SEND; /* the kept connection */
         s.sent = 0;
         s.head_len = 0;
@@ -380,9 +384,16 @@ static void step_connect(void)
           backoff_ms(s.attempt));
 }
 
-/* Builds head and body for this attempt; false (and the trigger retried or
- * errored) when it cannot be built. */
-static bool build_request(void)
+typedef enum {
+    BUILD_OK = 0,
+    BUILD_NO_MEMORY,      /* the pool is short: retried */
+    BUILD_NOT_CONFIGURED, /* the secret went away meanwhile: retried */
+    BUILD_STORAGE,        /* the stored trigger cannot be read back */
+    BUILD_TOO_BIG         /* with today's org the body exceeds 1536 bytes */
+} build_t;
+
+/* Builds head and body for this attempt. */
+static build_t build_request(void)
 {
     char org[72], webhook[72], path_prefix[136], api_version[40], sig_header[72], host[254];
     uint8_t secret[CFG_SECRET_MAX + 1];
@@ -400,23 +411,22 @@ static bool build_request(void)
     trigger_rec_t *t = s_req != NULL ? mbedtls_calloc(1, sizeof *t) : NULL;
     queue_entry_t *e = queue_in_flight();
     if (t == NULL) {
-        return false;
+        return BUILD_NO_MEMORY;
     }
-    int rc = e != NULL ? queue_load(e, t) : QUEUE_IO;
+    build_t rc = e != NULL && queue_load(e, t) == QUEUE_OK ? BUILD_OK : BUILD_STORAGE;
     (void)fix_press_time(t); /* when writing it back did not work */
-    if (rc == QUEUE_OK) {
-        rc = payload_build(t, org, s.attempt, req_body(), PAYLOAD_MAX + 1, &s.body_len) == PAYLOAD_OK ? QUEUE_OK
-                                                                                                     : QUEUE_CORRUPT;
+    if (rc == BUILD_OK && payload_build(t, org, s.attempt, req_body(), PAYLOAD_MAX + 1, &s.body_len) != PAYLOAD_OK) {
+        rc = BUILD_TOO_BIG;
     }
     mbedtls_free(t);
-    if (rc != QUEUE_OK) {
-        return false;
+    if (rc != BUILD_OK) {
+        return rc;
     }
     /* The secret is read at send time and wiped at once after signing. */
     if (!cfg_secret(secret, sizeof secret, &secret_len) ||
         payload_sign(secret, secret_len, req_body(), s.body_len, sig) != 0) {
         cfg_wipe(secret, sizeof secret);
-        return false;
+        return BUILD_NOT_CONFIGURED;
     }
     cfg_wipe(secret, sizeof secret);
     http_request_t r = {
@@ -432,23 +442,25 @@ static bool build_request(void)
         .content_length = (uint32_t)s.body_len,
         .keep_alive = true,
     };
-    return http_request_build(req_head(), HTTP_REQUEST_HEAD_MAX, &s.head_len, &r) == HTTP_OK;
+    return http_request_build(req_head(), HTTP_REQUEST_HEAD_MAX, &s.head_len, &r) == HTTP_OK ? BUILD_OK
+                                                                                             : BUILD_TOO_BIG;
 }
 
 static void step_send(void)
 {
     if (s.head_len == 0) {
-        if (!build_request()) {
-            bool no_memory = s_req == NULL;
+        build_t b = build_request();
+        if (b != BUILD_OK) {
             close_conn();
-            if (no_memory) {
-                retry("no-memory", backoff_ms(s.attempt));
+            if (b == BUILD_NO_MEMORY || b == BUILD_NOT_CONFIGURED) {
+                retry(b == BUILD_NO_MEMORY ? "no-memory" : "not-configured", backoff_ms(s.attempt));
             } else {
-                rejected(0, "storage"); /* the stored trigger cannot be read back */
+                rejected(0, b == BUILD_STORAGE ? "storage" : "too-big"); /* needs a person */
             }
             return;
         }
         s.sent = 0;
+        s.started_at = hal_millis();
     }
     size_t total = s.head_len + s.body_len;
     while (s.sent < total) {
@@ -456,12 +468,17 @@ static void step_send(void)
         size_t n = s.sent < s.head_len ? s.head_len - s.sent : total - s.sent;
         int w = tls_write(p, n);
         if (w == 0) {
-            return; /* lwIP's send buffer is full: next pass */
+            /* lwIP's send buffer is full: next pass, unless the peer has
+             * taken nothing for as long as an answer may take */
+            if ((uint32_t)(hal_millis() - s.started_at) >= RESPONSE_TIMEOUT_MS) {
+                retry("timeout", backoff_ms(s.attempt));
+            }
+            return;
         }
         if (w < 0) {
-            /* a kept connection the server had closed: the next attempt
-             * opens a new one straight away */
-            retry("io", s.conn_used_at != 0 ? 0u : backoff_ms(s.attempt));
+            /* a kept connection the server had closed meanwhile: the next
+             * attempt opens a new one straight away */
+            retry("io", s.reused ? 0u : backoff_ms(s.attempt));
             return;
         }
         s.sent += (size_t)w;
@@ -561,6 +578,12 @@ void delivery_task(void)
             close_conn();
         }
         uint64_t now;
+        /* A queue write failed: mount again (between attempts only), which
+         * settles the medium exactly as after a power cut. */
+        if (queue_broken() && (uint32_t)(hal_millis() - s.remount_at) >= REMOUNT_MS) {
+            s.remount_at = hal_millis();
+            (void)queue_init();
+        }
         if ((uint32_t)(hal_millis() - s.swept_at) >= EXPIRY_SWEEP_MS) {
             s.swept_at = hal_millis();
             sweep_expired();

@@ -42,6 +42,7 @@ static struct {
     uint32_t arc;       /* units in use, the oldest (tail) to head */
     uint32_t wr;        /* next write offset in head (== unit: closed) */
     bool tail_copied;   /* gc-done for the tail is on the medium */
+    bool broken;        /* a write failed: nothing more until queue_init */
     uint32_t budget;    /* live bytes the ring can always make room for */
     uint32_t live;      /* bytes of the pending triggers' newest records */
 } m;
@@ -98,7 +99,11 @@ static int med_program(uint32_t off, const void *data, size_t len)
         }
         return QUEUE_OK;
     }
-    return hal_nvm_program(HAL_NVM_QUEUE, off, data, len) == HAL_NVM_OK ? QUEUE_OK : QUEUE_IO;
+    if (hal_nvm_program(HAL_NVM_QUEUE, off, data, len) != HAL_NVM_OK) {
+        m.broken = true;
+        return QUEUE_IO;
+    }
+    return QUEUE_OK;
 }
 
 static int med_erase(uint32_t off)
@@ -107,7 +112,11 @@ static int med_erase(uint32_t off)
         memset(m.ram_buf + off, 0xFF, m.unit);
         return QUEUE_OK;
     }
-    return hal_nvm_erase(HAL_NVM_QUEUE, off) == HAL_NVM_OK ? QUEUE_OK : QUEUE_IO;
+    if (hal_nvm_erase(HAL_NVM_QUEUE, off) != HAL_NVM_OK) {
+        m.broken = true;
+        return QUEUE_IO;
+    }
+    return QUEUE_OK;
 }
 
 static uint32_t unit_base(uint32_t u)
@@ -308,6 +317,9 @@ static int make_room(uint32_t need, bool reserve)
 
 static int write_record(uint8_t type, encoder_t enc, const void *ctx, bool reserve, uint32_t *at_out)
 {
+    if (m.broken) {
+        return QUEUE_IO;
+    }
     sink_t k = {0};
     enc(&k, ctx);
     uint32_t need = align8(REC_HDR + k.len);
@@ -589,19 +601,25 @@ int queue_init(void)
     if (hal_nvm_init() == HAL_NVM_OK) {
         info = hal_nvm_info(HAL_NVM_QUEUE);
     }
-    if (info.size >= 3u * info.erase_size && info.erase_size > UNIT_HDR + REC_HDR + PAYLOAD_MAX &&
-        info.size / ALIGN <= 0x10000u) {
-        m.size = info.size;
+    /* loc counts 8-byte steps in 16 bits: at most 512 KB of a larger region */
+    uint32_t usable = info.size < 0x80000u ? info.size : 0x80000u - 0x80000u % (info.erase_size ? info.erase_size : 1u);
+    if (usable >= 3u * info.erase_size && info.erase_size % ALIGN == 0 &&
+        info.erase_size > UNIT_HDR + GC_RESERVE + REC_MAX_BYTES) {
+        m.size = usable;
         m.unit = info.erase_size;
     } else {
+        /* Kept across a remount after a failed write (never across a reset:
+         * static RAM starts again with the firmware). */
         static uint8_t *ram;
         if (ram == NULL && s_alloc != NULL) {
             ram = s_alloc(QUEUE_RAM_SIZE);
+            if (ram != NULL) {
+                memset(ram, 0xFF, QUEUE_RAM_SIZE);
+            }
         }
         if (ram == NULL) {
             return QUEUE_IO;
         }
-        memset(ram, 0xFF, QUEUE_RAM_SIZE);
         m.ram = true;
         m.ram_buf = ram;
         m.size = QUEUE_RAM_SIZE;
@@ -625,11 +643,16 @@ bool queue_durable(void)
     return m.mounted && !m.ram;
 }
 
+bool queue_broken(void)
+{
+    return m.broken;
+}
+
 /* ------------------------------------------------------------ operations */
 
 int queue_push(const trigger_rec_t *rec)
 {
-    if (!m.mounted) {
+    if (!m.mounted || m.broken) {
         return QUEUE_IO;
     }
     if (s_n >= QUEUE_CAPACITY) {

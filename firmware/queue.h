@@ -99,6 +99,11 @@ void queue_set_allocator(void *(*alloc)(size_t size));
  * index.  QUEUE_OK, or QUEUE_IO when neither the medium nor RAM is there. */
 int queue_init(void);
 bool queue_durable(void);
+/* A write failed, so the RAM index may no longer match the medium: every
+ * write is refused until queue_init() mounts again, which finishes or undoes
+ * what the failure left exactly as after a power cut.  Attempt counts and due
+ * times start again. */
+bool queue_broken(void);
 
 /* Stores a trigger durably; QUEUE_OK only once it is on the medium. */
 int queue_push(const trigger_rec_t *rec);

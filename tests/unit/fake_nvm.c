@@ -7,6 +7,7 @@ static uint8_t s_config[FAKE_NVM_CONFIG_SIZE];
 static uint8_t s_queue[FAKE_NVM_QUEUE_SIZE];
 static bool s_absent;
 static long s_cut_after = -1;
+static long s_fail_after = -1;
 static bool s_cut;
 static unsigned long s_writes;
 static uint32_t s_seed;
@@ -23,6 +24,7 @@ void fake_nvm_reset(void)
     memset(s_queue, 0xFF, sizeof s_queue);
     s_absent = false;
     s_cut_after = -1;
+    s_fail_after = -1;
     s_cut = false;
     s_writes = 0;
     s_config_size = FAKE_NVM_CONFIG_SIZE;
@@ -63,6 +65,12 @@ void fake_nvm_cut_after(long n, uint32_t seed)
 }
 
 bool fake_nvm_cut_happened(void) { return s_cut; }
+
+void fake_nvm_fail_after(long n, uint32_t seed)
+{
+    s_fail_after = n;
+    s_seed = seed ? seed : 1;
+}
 
 void fake_nvm_power_on(void)
 {
@@ -105,6 +113,13 @@ static power_t power(void)
     }
     if (s_cut_after > 0) {
         s_cut_after--;
+    }
+    if (s_fail_after == 0) {
+        s_fail_after = -1;
+        return POWER_CUT_NOW; /* this one write fails; the power stays */
+    }
+    if (s_fail_after > 0) {
+        s_fail_after--;
     }
     return POWER_ON;
 }

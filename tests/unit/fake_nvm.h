@@ -26,6 +26,9 @@ void fake_nvm_set_absent(bool absent);
  * fake_nvm_power_on().  Negative: never. */
 void fake_nvm_cut_after(long n, uint32_t seed);
 bool fake_nvm_cut_happened(void);
+/* After n more successful program/erase calls, the next one fails part-way
+ * (like a cut) but the power stays on: later writes work again. */
+void fake_nvm_fail_after(long n, uint32_t seed);
 void fake_nvm_power_on(void);
 /* Mutating calls since reset, for finding every cut point. */
 unsigned long fake_nvm_writes(void);

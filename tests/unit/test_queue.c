@@ -461,6 +461,44 @@ static void power_cut_at_every_write(void **state)
     assert_true(trials > 3000);
 }
 
+/* A write fails and the ones after it work (a flash timeout, say): the queue
+ * refuses writes until it is mounted again, as delivery does between
+ * attempts, and then nothing acknowledged is lost and nothing done returns. */
+static void failed_write_then_remount(void **state)
+{
+    (void)state;
+    unsigned long trials = 0;
+    unsigned long writes = workload_writes(0xFA11u, 120);
+    for (unsigned long fail = 0; fail < writes; fail += 3) {
+        fake_nvm_reset();
+        fake_nvm_set_queue_geometry(6u * 2048u, 2048u);
+        memset(&s_m, 0, sizeof s_m);
+        s_m.next_seq = 1;
+        s_rnd = 0xFA11u;
+        assert_int_equal(queue_init(), QUEUE_OK);
+        fake_nvm_fail_after((long)fail, (uint32_t)fail + 7u);
+        unsigned i = 0;
+        for (; i < 120 && step(); i++) {
+        }
+        if (i < 120) {
+            assert_true(queue_broken());
+            trigger_rec_t t;
+            make(&t, 9999, 0, 10);
+            assert_int_equal(queue_push(&t), QUEUE_IO); /* refused until mounted again */
+            assert_int_equal(queue_init(), QUEUE_OK);
+            assert_false(queue_broken());
+            check_against_model();
+            for (unsigned k = 0; k < 40; k++) {
+                assert_true(step());
+            }
+        }
+        assert_int_equal(queue_init(), QUEUE_OK);
+        check_against_model();
+        trials++;
+    }
+    print_message("queue: %lu single failed writes checked\n", trials);
+}
+
 /* The board's geometry with the full 128 pending: cut points sampled. */
 static void power_cut_with_a_full_queue(void **state)
 {
@@ -503,6 +541,7 @@ int main(void)
         cmocka_unit_test_setup(in_flight_follows_its_trigger, setup),
         cmocka_unit_test_setup(power_cut_at_every_write, setup),
         cmocka_unit_test_setup(power_cut_with_a_full_queue, setup),
+        cmocka_unit_test_setup(failed_write_then_remount, setup),
     };
     return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
 }
