@@ -969,6 +969,7 @@ class WebhookEmulator:
                 conn.recv(65536)
                 conn.sendall(b"\x15\x03\x03\x00\x02\x02\x28")   # fatal handshake_failure
                 conn.shutdown(socket.SHUT_WR)
+                _drain_until_closed(conn)     # closing with unread bytes would send RST over the alert
                 raise ssl.SSLError("fault tls-alert: answered the ClientHello with handshake_failure")
             if hello is not None and hello["mfl"] and self.refuse_mfl:
                 conn.recv(65536)            # consume the hello, so that closing sends FIN, not RST
@@ -1407,6 +1408,18 @@ class WebhookEmulator:
 
 def _no_constants(name):
     raise ValueError(f"{name} is not JSON")
+
+
+def _drain_until_closed(sock, timeout=2.0):
+    """Reads and drops what the peer still sends until it closes (or timeout)."""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            if not sock.recv(65536):
+                return
+    except OSError:
+        pass
 
 
 def _reset(sock):
