@@ -914,7 +914,6 @@ class WebhookEmulator:
         finally:
             with self._lock:
                 self._live.pop(info.id, None)
-                self._threads.discard(threading.current_thread())
             try:
                 conn.close()
             except OSError:
@@ -927,6 +926,10 @@ class WebhookEmulator:
                 except Exception as e:
                     with self._lock:
                         self.errors.append(e)
+            # last: stop() joins the threads it still sees, so a connection
+            # is recorded closed before stop() can return without it
+            with self._lock:
+                self._threads.discard(threading.current_thread())
 
     # -- TLS -----------------------------------------------------------------
 
