@@ -153,6 +153,69 @@ static void finish(void)
     s.state = D_IDLE;
 }
 
+/* How the last attempt of a trigger ended, kept in its queue entry's `last`
+ * and shown by `queue` as last=: QUEUE_LAST_NEW, a reason below, a TLS
+ * failure with a token of its own, an HTTP status (100..999), or LAST_ERROR +
+ * the status after EVT error (LAST_ERROR alone: the record is unreadable). */
+enum {
+    LAST_CLOCK_UNSET = 1,
+    LAST_NOT_CONFIGURED,
+    LAST_NET_DOWN,
+    LAST_DNS,
+    LAST_CONNECT,
+    LAST_TIMEOUT,
+    LAST_IO,
+    LAST_NO_RESPONSE,
+    LAST_BAD_RESPONSE,
+    LAST_NO_MEMORY,
+    LAST_TLS,
+    LAST_REASONS,
+    LAST_TLS_FAIL = 32 /* + tls_failure_t */
+};
+#define LAST_ERROR 1000u
+
+static const char *const s_last_names[LAST_REASONS] = {
+    [QUEUE_LAST_NEW] = "new",
+    [LAST_CLOCK_UNSET] = "clock-unset",
+    [LAST_NOT_CONFIGURED] = "not-configured",
+    [LAST_NET_DOWN] = "net-down",
+    [LAST_DNS] = "dns",
+    [LAST_CONNECT] = "connect",
+    [LAST_TIMEOUT] = "timeout",
+    [LAST_IO] = "io",
+    [LAST_NO_RESPONSE] = "no-response",
+    [LAST_BAD_RESPONSE] = "bad-response",
+    [LAST_NO_MEMORY] = "no-memory",
+    [LAST_TLS] = "tls",
+};
+
+/* The `last=` (and retry reason=) text; buf holds a status. */
+static const char *last_name(uint16_t last, char buf[8])
+{
+    if (last < LAST_REASONS) {
+        return s_last_names[last];
+    }
+    if (last >= LAST_TLS_FAIL && last < 100u) {
+        const char *token = tls_failure_token((tls_failure_t)(last - LAST_TLS_FAIL));
+        return token != NULL ? token : "tls";
+    }
+    if (last == LAST_ERROR) {
+        return "storage";
+    }
+    snprintf(buf, 8, "%u", (unsigned)(last > LAST_ERROR ? last - LAST_ERROR : last));
+    return buf;
+}
+
+bool delivery_needs_person(void)
+{
+    for (unsigned i = 0; i < queue_count(); i++) {
+        if (queue_at(i)->last >= LAST_ERROR) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The attempt's trigger stays queued: due again in in_ms, last as given. */
 static void reschedule(uint32_t in_ms, uint16_t last)
 {
@@ -164,11 +227,13 @@ static void reschedule(uint32_t in_ms, uint16_t last)
     finish();
 }
 
-static void retry(const char *reason, uint32_t in_ms)
+static void retry(uint16_t why, uint32_t in_ms)
 {
+    char buf[8];
     close_conn();
-    con_evt("retry id=%s attempt=%u in_ms=%lu reason=%s", s.run_id, s.attempt, (unsigned long)in_ms, reason);
-    reschedule(in_ms, queue_last_code(reason));
+    con_evt("retry id=%s attempt=%u in_ms=%lu reason=%s", s.run_id, s.attempt, (unsigned long)in_ms,
+            last_name(why, buf));
+    reschedule(in_ms, why);
 }
 
 static void delivered(unsigned status)
@@ -183,12 +248,10 @@ static void delivered(unsigned status)
     s.delivered++;
     led_flash(LED_DELIVERED, DELIVERED_FLASH_MS);
     queue_entry_t *e = queue_in_flight();
-    req_free();
-    queue_set_in_flight(NULL);
+    finish();
     if (e != NULL) {
         (void)queue_remove(e, QUEUE_DONE_DELIVERED);
     }
-    s.state = D_IDLE;
 }
 
 /* Needs a person: kept, tried again every retry.error_ms, and the ones
@@ -198,7 +261,7 @@ static void rejected(unsigned status, const char *reason)
     s.failed++;
     con_evt("error id=%s attempt=%u status=%u reason=%s", s.run_id, s.attempt, status, reason);
     led_flash(LED_ERROR, ERROR_FLASH_MS);
-    reschedule(cfg_ms("retry.error_ms"), (uint16_t)(QL_ERROR_BASE + status));
+    reschedule(cfg_ms("retry.error_ms"), (uint16_t)(LAST_ERROR + status));
 }
 
 /* ------------------------------------------------------------ steps */
@@ -288,7 +351,7 @@ static void start_attempt(queue_entry_t *e)
     }
     if (queue_summary(e, &q) != QUEUE_OK) {
         /* the record decayed on the medium: kept for a person to see */
-        e->last = QL_ERROR_BASE;
+        e->last = LAST_ERROR;
         e->next_at = hal_millis() + cfg_ms("retry.error_ms");
         return;
     }
@@ -354,7 +417,7 @@ static void step_resolve(void)
         return;
     }
     if (!s.resolved_ok) {
-        retry("dns", backoff_ms(s.attempt));
+        retry(LAST_DNS, backoff_ms(s.attempt));
         return;
     }
     host_now(host);
@@ -380,7 +443,10 @@ static void step_connect(void)
     if (token != NULL) {
         con_evt("tls-fail id=%s reason=%s", s.run_id, token);
     }
-    retry(f == TLS_FAIL_CONNECT ? "connect" : f == TLS_FAIL_TIMEOUT ? "timeout" : token ? token : "tls",
+    retry(f == TLS_FAIL_CONNECT   ? LAST_CONNECT
+          : f == TLS_FAIL_TIMEOUT ? LAST_TIMEOUT
+          : token != NULL         ? (uint16_t)(LAST_TLS_FAIL + f)
+                                  : LAST_TLS,
           backoff_ms(s.attempt));
 }
 
@@ -453,7 +519,7 @@ static void step_send(void)
         if (b != BUILD_OK) {
             close_conn();
             if (b == BUILD_NO_MEMORY || b == BUILD_NOT_CONFIGURED) {
-                retry(b == BUILD_NO_MEMORY ? "no-memory" : "not-configured", backoff_ms(s.attempt));
+                retry(b == BUILD_NO_MEMORY ? LAST_NO_MEMORY : LAST_NOT_CONFIGURED, backoff_ms(s.attempt));
             } else {
                 rejected(0, b == BUILD_STORAGE ? "storage" : "too-big"); /* needs a person */
             }
@@ -471,14 +537,14 @@ static void step_send(void)
             /* lwIP's send buffer is full: next pass, unless the peer has
              * taken nothing for as long as an answer may take */
             if ((uint32_t)(hal_millis() - s.started_at) >= RESPONSE_TIMEOUT_MS) {
-                retry("timeout", backoff_ms(s.attempt));
+                retry(LAST_TIMEOUT, backoff_ms(s.attempt));
             }
             return;
         }
         if (w < 0) {
             /* a kept connection the server had closed meanwhile: the next
              * attempt opens a new one straight away */
-            retry("io", s.reused ? 0u : backoff_ms(s.attempt));
+            retry(LAST_IO, s.reused ? 0u : backoff_ms(s.attempt));
             return;
         }
         s.sent += (size_t)w;
@@ -535,7 +601,7 @@ static void step_await(void)
                 s_parser.resp.reusable = false;
                 answered();
             } else {
-                retry(rc == HTTP_E_NO_RESPONSE ? "no-response" : "io", backoff_ms(s.attempt));
+                retry(rc == HTTP_E_NO_RESPONSE ? LAST_NO_RESPONSE : LAST_IO, backoff_ms(s.attempt));
             }
             return;
         }
@@ -550,24 +616,30 @@ static void step_await(void)
             return;
         }
         if (rc < 0) {
-            retry("bad-response", backoff_ms(s.attempt));
+            retry(LAST_BAD_RESPONSE, backoff_ms(s.attempt));
             return;
         }
     }
     if ((uint32_t)(hal_millis() - s.started_at) >= RESPONSE_TIMEOUT_MS) {
-        retry("timeout", backoff_ms(s.attempt));
+        retry(LAST_TIMEOUT, backoff_ms(s.attempt));
     }
 }
 
-/* Why nothing is being sent, on every trigger not yet tried. */
-static void mark_waiting(uint16_t why)
+/* What `queue` shows as last=: how the last attempt ended, or for a
+ * trigger not yet tried, what it waits for. */
+static uint16_t shown_last(const queue_entry_t *e)
 {
-    for (unsigned i = 0; i < queue_count(); i++) {
-        queue_entry_t *e = queue_at(i);
-        if (e->last == QL_NEW || e->last == QL_CLOCK_UNSET || e->last == QL_NOT_CONFIGURED) {
-            e->last = why;
-        }
+    uint64_t now;
+    if (e->last != QUEUE_LAST_NEW) {
+        return e->last;
     }
+    if (!wallclock_now(&now)) {
+        return LAST_CLOCK_UNSET;
+    }
+    if (!trigger_configured()) {
+        return LAST_NOT_CONFIGURED;
+    }
+    return net_is_up() ? QUEUE_LAST_NEW : LAST_NET_DOWN;
 }
 
 void delivery_task(void)
@@ -592,17 +664,9 @@ void delivery_task(void)
         if (e == NULL) {
             return;
         }
-        /* Spec section 5: nothing is sent before the clock is set. */
-        if (!wallclock_now(&now)) {
-            mark_waiting(QL_CLOCK_UNSET);
-            return;
-        }
-        if (!trigger_configured()) {
-            mark_waiting(QL_NOT_CONFIGURED);
-            return;
-        }
-        if (!net_is_up()) {
-            e->last = QL_NET_DOWN;
+        /* Spec section 5: nothing is sent before the clock is set (`queue`
+         * shows what a trigger waits for: shown_last). */
+        if (!wallclock_now(&now) || !trigger_configured() || !net_is_up()) {
             return;
         }
         start_attempt(e);
@@ -640,7 +704,7 @@ static void queue_list(void)
         }
         queue_run_id(&q, id, sizeof id);
         con_info("id=%s action=%s attempts=%u next_in_ms=%ld last=%s", id, q.action, (unsigned)e->attempts,
-                 (long)(left > 0 && e != queue_in_flight() ? left : 0), queue_last_name(e->last, last));
+                 (long)(left > 0 && e != queue_in_flight() ? left : 0), last_name(shown_last(e), last));
     }
     con_ok(NULL);
 }

@@ -17,6 +17,9 @@ void delivery_task(void);
 /* Whether an attempt is in progress (LED, `queue drop`). */
 bool delivery_busy(void);
 
+/* Whether a trigger waits after EVT error (the error LED). */
+bool delivery_needs_person(void);
+
 /* Counters for `status`. */
 uint32_t delivery_delivered(void);
 uint32_t delivery_failed(void);

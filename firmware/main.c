@@ -32,7 +32,7 @@ static led_pattern_t led_base(void)
     if (!trigger_configured()) {
         return LED_UNCONFIGURED;
     }
-    if (queue_needs_person()) {
+    if (delivery_needs_person()) {
         return LED_ERROR;
     }
     return queue_count() > 0 ? LED_PENDING : LED_IDLE;

@@ -1,6 +1,5 @@
 #include "queue.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "crc32.h"
@@ -315,6 +314,7 @@ static int make_room(uint32_t need, bool reserve)
     return QUEUE_FULL;
 }
 
+/* Appends one record; *at_out (when given) gets where it went. */
 static int write_record(uint8_t type, encoder_t enc, const void *ctx, bool reserve, uint32_t *at_out)
 {
     if (m.broken) {
@@ -345,7 +345,9 @@ static int write_record(uint8_t type, encoder_t enc, const void *ctx, bool reser
     if (rec_read(unit_base((uint32_t)m.head), at, &r) != 1 || !r.ok) {
         return QUEUE_IO;
     }
-    *at_out = at;
+    if (at_out != NULL) {
+        *at_out = at;
+    }
     return QUEUE_OK;
 }
 
@@ -410,8 +412,7 @@ static int compact_tail(void)
     }
     small_t g = {.len = 4};
     put32(g.bytes, m.head_seq - (m.nunits - 1u));
-    uint32_t at;
-    int rc = write_record(REC_GC_DONE, enc_small, &g, false, &at);
+    int rc = write_record(REC_GC_DONE, enc_small, &g, false, NULL);
     if (rc != QUEUE_OK) {
         return rc;
     }
@@ -513,7 +514,7 @@ static void index_unit(uint32_t u, uint64_t *keys)
             s_q[i].loc = (uint16_t)(r.off / ALIGN); /* a newer copy */
         } else if (s_n < QUEUE_CAPACITY) {
             keys[s_n] = key;
-            s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(r.off / ALIGN), .last = QL_NEW};
+            s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(r.off / ALIGN), .last = QUEUE_LAST_NEW};
         }
     }
 }
@@ -672,7 +673,7 @@ int queue_push(const trigger_rec_t *rec)
         return rc;
     }
     m.live += bytes;
-    s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(at / ALIGN), .next_at = hal_millis(), .last = QL_NEW};
+    s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(at / ALIGN), .next_at = hal_millis(), .last = QUEUE_LAST_NEW};
     return QUEUE_OK;
 }
 
@@ -694,21 +695,19 @@ int queue_remove(queue_entry_t *e, queue_done_t why)
     if (i >= s_n) {
         return QUEUE_IO;
     }
-    uint8_t key[8];
     uint32_t bytes = rec_bytes_at((uint32_t)e->loc * ALIGN) + DONE_BYTES;
     m.live = m.live > bytes ? m.live - bytes : 0u;
-    int rc = med_read((uint32_t)e->loc * ALIGN + REC_HDR, key, sizeof key);
+    /* the done record: the trigger's boot and seq (its first 8 bytes), why */
+    small_t d = {.len = 9};
+    int rc = med_read((uint32_t)e->loc * ALIGN + REC_HDR, d.bytes, 8);
     if (rc == QUEUE_OK) {
-        small_t d = {.len = 9};
-        memcpy(d.bytes, key, sizeof key);
         d.bytes[8] = (uint8_t)why;
-        uint32_t at;
-        rc = write_record(REC_DONE, enc_small, &d, true, &at);
+        rc = write_record(REC_DONE, enc_small, &d, true, NULL);
     }
     /* Gone from this boot whatever the medium said: if the done record did
-     * not land, the trigger comes back after a reset (sent twice, same
-     * runId), which is the safe side. */
-    index_remove((unsigned)(e - s_q), NULL);
+     * not land, the trigger comes back after a reset or remount (sent twice,
+     * same runId), which is the safe side. */
+    index_remove(i, NULL);
     return rc;
 }
 
@@ -878,67 +877,7 @@ queue_entry_t *queue_find(const char *run_id)
     return NULL;
 }
 
-/* ------------------------------------------------------------ names */
-
-static const char *const s_last_names[QL_REASONS] = {
-    [QL_NEW] = "new",
-    [QL_CLOCK_UNSET] = "clock-unset",
-    [QL_NET_DOWN] = "net-down",
-    [QL_DNS] = "dns",
-    [QL_CONNECT] = "connect",
-    [QL_TIMEOUT] = "timeout",
-    [QL_IO] = "io",
-    [QL_NO_RESPONSE] = "no-response",
-    [QL_BAD_RESPONSE] = "bad-response",
-    [QL_NO_MEMORY] = "no-memory",
-    [QL_STORAGE] = "storage",
-    [QL_TLS] = "tls",
-    [QL_CERT_UNTRUSTED] = "cert-untrusted",
-    [QL_CERT_EXPIRED] = "cert-expired",
-    [QL_CERT_NOT_YET_VALID] = "cert-not-yet-valid",
-    [QL_HOSTNAME_MISMATCH] = "hostname-mismatch",
-    [QL_NO_ENTROPY] = "no-entropy",
-    [QL_HANDSHAKE] = "handshake",
-    [QL_NOT_CONFIGURED] = "not-configured",
-};
-
-const char *queue_last_name(uint16_t last, char buf[8])
-{
-    if (last < QL_REASONS) {
-        return s_last_names[last];
-    }
-    if (last == QL_ERROR_BASE) {
-        return "storage";
-    }
-    snprintf(buf, 8, "%u", (unsigned)(last > QL_ERROR_BASE ? last - QL_ERROR_BASE : last));
-    return buf;
-}
-
-bool queue_needs_person(void)
-{
-    for (unsigned i = 0; i < s_n; i++) {
-        if (s_q[i].last >= QL_ERROR_BASE) {
-            return true;
-        }
-    }
-    return false;
-}
-
-uint16_t queue_last_code(const char *reason)
-{
-    for (uint16_t i = 0; i < QL_REASONS; i++) {
-        if (strcmp(s_last_names[i], reason) == 0) {
-            return i;
-        }
-    }
-    return QL_IO;
-}
-
 queue_stats_t queue_stats(void)
 {
-    queue_stats_t st = {m.size, m.unit, m.head_seq, 0};
-    if (m.head >= 0 && m.arc > 0) {
-        st.bytes_used = (m.arc - 1u) * m.unit + m.wr;
-    }
-    return st;
+    return (queue_stats_t){m.size, m.unit, m.head_seq};
 }

@@ -39,33 +39,8 @@ typedef enum {
     QUEUE_CORRUPT = -3  /* a stored record no longer matches its CRC */
 } queue_status_t;
 
-/* How the last attempt of a trigger ended: an HTTP status (100..999) or one
- * of these reasons. */
-typedef enum {
-    QL_NEW = 0,
-    QL_CLOCK_UNSET,
-    QL_NET_DOWN,
-    QL_DNS,
-    QL_CONNECT,
-    QL_TIMEOUT,
-    QL_IO,
-    QL_NO_RESPONSE,
-    QL_BAD_RESPONSE,
-    QL_NO_MEMORY,
-    QL_STORAGE,
-    QL_TLS,
-    QL_CERT_UNTRUSTED,
-    QL_CERT_EXPIRED,
-    QL_CERT_NOT_YET_VALID,
-    QL_HOSTNAME_MISMATCH,
-    QL_NO_ENTROPY,
-    QL_HANDSHAKE,
-    QL_NOT_CONFIGURED,
-    QL_REASONS
-} queue_last_t;
-/* last = QL_ERROR_BASE + HTTP status: EVT error, waiting for a person
- * (QL_ERROR_BASE alone: the stored record cannot be read back). */
-#define QL_ERROR_BASE 1000u
+/* A new entry's `last` (delivery keeps how each attempt ended there). */
+#define QUEUE_LAST_NEW 0u
 
 /* Why a trigger left the queue (recorded for diagnosis). */
 typedef enum {
@@ -78,7 +53,7 @@ typedef struct __attribute__((packed)) {
     uint32_t next_at;   /* uptime ms (hal_millis) when it is due */
     uint16_t loc;       /* offset of its newest record / 8 */
     uint16_t attempts;  /* attempts started since boot (saturates) */
-    uint16_t last;      /* queue_last_t or an HTTP status */
+    uint16_t last;      /* how the last attempt ended: delivery's code */
 } queue_entry_t;
 
 /* What `queue`, the expiry sweep and the start of an attempt need, without
@@ -128,17 +103,11 @@ int queue_summary(const queue_entry_t *e, queue_summary_t *out);
 int queue_load(const queue_entry_t *e, trigger_rec_t *out);
 void queue_run_id(const queue_summary_t *s, char *out, size_t size);
 
-/* Whether a trigger waits after EVT error (the error LED). */
-bool queue_needs_person(void);
-/* The `last=` text: a reason name, or the HTTP status in buf. */
-const char *queue_last_name(uint16_t last, char buf[8]);
-/* A retry reason token as a queue_last_t (QL_IO for unknown ones). */
-uint16_t queue_last_code(const char *reason);
 
-/* For `status` and tests: bytes of the ring, its erase units, how many
+/* For tests and diagnosis: bytes of the ring, its erase units, how many
  * units have been started since the medium was new (wear). */
 typedef struct {
-    uint32_t size, unit, units_started, bytes_used;
+    uint32_t size, unit, units_started;
 } queue_stats_t;
 queue_stats_t queue_stats(void);
 

@@ -969,15 +969,10 @@ class WebhookEmulator:
                 alert = self._fault is not None and self._fault.mode == "tls-alert"
             if alert:
                 self._take_fault()
-                conn.recv(65536)
-                conn.sendall(b"\x15\x03\x03\x00\x02\x02\x28")   # fatal handshake_failure
-                conn.shutdown(socket.SHUT_WR)
-                _drain_until_closed(conn)     # closing with unread bytes would send RST over the alert
+                _refuse_hello(conn)
                 raise ssl.SSLError("fault tls-alert: answered the ClientHello with handshake_failure")
             if hello is not None and hello["mfl"] and self.refuse_mfl:
-                conn.recv(65536)            # consume the hello, so that closing sends FIN, not RST
-                conn.sendall(b"\x15\x03\x03\x00\x02\x02\x28")   # fatal handshake_failure
-                conn.shutdown(socket.SHUT_WR)
+                _refuse_hello(conn)
                 raise ssl.SSLError(f"client asked for max_fragment_length code {hello['mfl']}: "
                                    "refused (Azure does not honour it; take 16 KB records)")
             with self._lock:
@@ -1411,6 +1406,15 @@ class WebhookEmulator:
 
 def _no_constants(name):
     raise ValueError(f"{name} is not JSON")
+
+
+def _refuse_hello(conn):
+    """Answers the ClientHello (still unread) with a fatal handshake_failure
+    alert and closes cleanly."""
+    conn.recv(65536)            # consume the hello, so that closing sends FIN, not RST
+    conn.sendall(b"\x15\x03\x03\x00\x02\x02\x28")
+    conn.shutdown(socket.SHUT_WR)
+    _drain_until_closed(conn)   # closing with unread bytes would send RST over the alert
 
 
 def _drain_until_closed(sock, timeout=2.0):

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, assert_standard_library_only
 import webhook_emulator
 from webhook_emulator import (WebhookEmulator, azure_signature, azure_signed_bytes, hmac_sha1_hex,
                               parse_client_hello, parse_fault, parse_signature,
@@ -988,13 +988,5 @@ def test_cli_rejects_bad_arguments(pki):
 
 
 def test_module_is_standard_library_only():
-    tools = os.path.join(ROOT, "tools")
-    code = ("import sys; sys.path.insert(0, %r); before = set(sys.modules); import webhook_emulator; "
-            "import sysconfig, os; std = sysconfig.get_paths()['stdlib']; "
-            "bad = [m for m in set(sys.modules) - before if m != 'webhook_emulator' "
-            "and getattr(sys.modules[m], '__file__', None) "
-            "and not os.path.realpath(sys.modules[m].__file__).startswith(os.path.realpath(std))]; "
-            "print(bad); sys.exit(1 if bad else 0)") % tools
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert webhook_emulator.__file__.startswith(tools)
+    assert_standard_library_only("webhook_emulator")
+    assert webhook_emulator.__file__.startswith(os.path.join(ROOT, "tools"))

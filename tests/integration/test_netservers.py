@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, assert_standard_library_only
 import netservers
 from netservers import DnsServer, SntpServer, from_ntp, to_ntp
 
@@ -525,13 +525,5 @@ def test_cli_rejects_bad_record():
 
 
 def test_module_is_standard_library_only():
-    tools = os.path.join(ROOT, "tools")
-    code = ("import sys; sys.path.insert(0, %r); before = set(sys.modules); import netservers; "
-            "import sysconfig, os; std = sysconfig.get_paths()['stdlib']; "
-            "bad = [m for m in set(sys.modules) - before if m != 'netservers' "
-            "and getattr(sys.modules[m], '__file__', None) "
-            "and not os.path.realpath(sys.modules[m].__file__).startswith(os.path.realpath(std))]; "
-            "print(bad); sys.exit(1 if bad else 0)") % tools
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert netservers.__file__.startswith(tools)
+    assert_standard_library_only("netservers")
+    assert netservers.__file__.startswith(os.path.join(ROOT, "tools"))

@@ -65,6 +65,14 @@ static void make(trigger_rec_t *t, uint32_t seq, unsigned version, size_t props_
     t->props[props_len] = '\0';
 }
 
+/* The largest trigger there is: every string at its longest. */
+static void make_largest(trigger_rec_t *t, uint32_t seq)
+{
+    make(t, seq, 1, PAYLOAD_PROPS_MAX);
+    memset(t->blueprint, 'b', PAYLOAD_IDENT_MAX);
+    memset(t->entity, 'e', PAYLOAD_IDENT_MAX);
+}
+
 static void assert_same(const trigger_rec_t *a, const trigger_rec_t *b)
 {
     assert_string_equal(a->action, b->action);
@@ -117,7 +125,7 @@ static void round_trip_and_order(void **state)
         assert_int_equal(queue_load(e, &out), QUEUE_OK);
         assert_same(&in, &out);
         assert_int_equal(e->attempts, 0);
-        assert_int_equal(e->last, QL_NEW);
+        assert_int_equal(e->last, QUEUE_LAST_NEW);
     }
     queue_summary_t s;
     char id[64];
@@ -170,11 +178,8 @@ static void capacity_of_largest_triggers(void **state)
     (void)state;
     trigger_rec_t t, out;
     assert_int_equal(queue_init(), QUEUE_OK);
-    memset(t.blueprint, 0, sizeof t.blueprint);
     for (uint32_t seq = 1; seq <= QUEUE_CAPACITY; seq++) {
-        make(&t, seq, 1, PAYLOAD_PROPS_MAX);
-        memset(t.blueprint, 'b', PAYLOAD_IDENT_MAX);
-        memset(t.entity, 'e', PAYLOAD_IDENT_MAX);
+        make_largest(&t, seq);
         assert_int_equal(queue_push(&t), QUEUE_OK);
     }
     make(&t, 999, 1, 10);
@@ -186,10 +191,7 @@ static void capacity_of_largest_triggers(void **state)
             assert_int_equal(queue_remove(queue_at(0), QUEUE_DONE_DELIVERED), QUEUE_OK);
         }
         for (uint32_t k = 0; k < QUEUE_CAPACITY / 2u; k++) {
-            uint32_t seq = 1000u * (round + 1u) + k;
-            make(&t, seq, 1, PAYLOAD_PROPS_MAX);
-            memset(t.blueprint, 'b', PAYLOAD_IDENT_MAX);
-            memset(t.entity, 'e', PAYLOAD_IDENT_MAX);
+            make_largest(&t, 1000u * (round + 1u) + k);
             assert_int_equal(queue_push(&t), QUEUE_OK);
         }
     }
