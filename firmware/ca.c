@@ -1,4 +1,10 @@
 /* Trust anchors and the `ca` command; see ca.h. */
+/* Three fields mbedTLS 3 keeps private, read through MBEDTLS_PRIVATE():
+ * the signature algorithm of a certificate (to check that a self-issued one
+ * verifies with its own key; mbedTLS's own check of a trusted leaf compares
+ * bytes only), and own_buffer (a certificate parsed in place that takes
+ * ownership of its DER block). */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "ca.h"
 
 #include <stdio.h>
@@ -35,31 +41,12 @@ static slot_t s_slots[CA_ADDED_MAX]; /* [0] is slot 1 */
 static uint32_t s_builtin_hash[CA_BUILTIN_COUNT];
 static bool s_builtin_on = true;
 
-/* `ca add` reassembles the DER here while the PEM lines arrive, and
- * `ca list` and ca_init() read added anchors into it.  The console cannot run
- * `ca list` in the middle of a capture, so the two never overlap.  The TLS
- * callbacks, which can run between two lines of a capture, never touch it:
- * they read into blocks from mbedTLS's pool.  The 2 KB come from that pool
- * too, only while needed: the 64 KB board cannot keep them static. */
+/* `ca add` reassembles the DER here while the PEM lines arrive: the
+ * console's capture buffer, so that an open capture never takes memory from
+ * a TLS handshake.  The TLS callbacks, which can run between two lines of a
+ * capture, never touch it. */
 static uint8_t *s_der;
-
-/* true when s_der is there; *mine says whether this call allocated it. */
-static bool der_get(bool *mine)
-{
-    *mine = s_der == NULL;
-    if (s_der == NULL) {
-        s_der = mbedtls_calloc(1, CA_DER_MAX);
-    }
-    return s_der != NULL;
-}
-
-static void der_put(bool mine)
-{
-    if (mine && s_der != NULL) {
-        mbedtls_free(s_der);
-        s_der = NULL;
-    }
-}
+_Static_assert(CA_DER_MAX <= CONSOLE_CAPTURE_MAX, "the console's capture buffer holds an anchor's DER");
 
 typedef enum {
     CAP_IDLE,
@@ -299,21 +286,21 @@ static void load(void)
     for (unsigned i = 0; i < CA_BUILTIN_COUNT; i++) {
         s_builtin_hash[i] = der_cn_hash(ca_builtins[i].der, ca_builtins[i].len);
     }
-    bool mine;
-    if (!der_get(&mine)) {
-        return; /* the pool is busy: keep the index as it is */
+    uint8_t *der = mbedtls_calloc(1, CA_DER_MAX);
+    if (der == NULL) {
+        return; /* the heap is busy: keep the index as it is */
     }
     for (unsigned slot = 1; slot <= CA_ADDED_MAX; slot++) {
         slot_t *s = &s_slots[slot - 1];
-        if (read_slot(slot, s_der, CA_DER_MAX, &n) == STORE_OK && n > 0) {
+        if (read_slot(slot, der, CA_DER_MAX, &n) == STORE_OK && n > 0) {
             s->len = (uint16_t)n;
-            s->cn_hash = der_cn_hash(s_der, n);
+            s->cn_hash = der_cn_hash(der, n);
         } else {
             s->len = 0;
             s->cn_hash = 0;
         }
     }
-    der_put(mine);
+    mbedtls_free(der);
 }
 
 /* `config reset yes` clears the ca.* keys with everything else, and an
@@ -437,15 +424,17 @@ static const char *parse_error(int ret)
 /* Verifies crt's signature with its own key. */
 static bool self_signed(const mbedtls_x509_crt *crt)
 {
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crt->sig_md);
+    mbedtls_md_type_t md_type = crt->MBEDTLS_PRIVATE(sig_md);
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(md_type);
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
     if (md == NULL || mbedtls_md(md, crt->tbs.p, crt->tbs.len, hash) != 0) {
         return false;
     }
     /* mbedtls_pk_verify_ext() takes a non-const context but does not change it. */
     mbedtls_pk_context *pk = (mbedtls_pk_context *)(uintptr_t)&crt->pk;
-    return mbedtls_pk_verify_ext(crt->sig_pk, crt->sig_opts, pk, crt->sig_md, hash, mbedtls_md_get_size(md),
-                                 crt->sig.p, crt->sig.len) == 0;
+    return mbedtls_pk_verify_ext(crt->MBEDTLS_PRIVATE(sig_pk), crt->MBEDTLS_PRIVATE(sig_opts), pk, md_type, hash,
+                                 mbedtls_md_get_size(md), crt->MBEDTLS_PRIVATE(sig).p,
+                                 crt->MBEDTLS_PRIVATE(sig).len) == 0;
 }
 
 /* Why crt cannot be a trust anchor, or NULL when it can. */
@@ -458,7 +447,7 @@ static const char *anchor_problem(const mbedtls_x509_crt *crt)
     if (self_issued && !self_signed(crt)) {
         return "issuer and subject are the same but the signature does not verify with its own key";
     }
-    if (!crt->ca_istrue && !self_issued) {
+    if (mbedtls_x509_crt_get_ca_istrue(crt) != 1 && !self_issued) {
         return "neither a CA certificate (basicConstraints CA:TRUE) nor self-signed";
     }
     return NULL;
@@ -641,8 +630,8 @@ static void body_line(const char *line)
         } else if (s_cap_len == 0) {
             refuse("no certificate between BEGIN and END");
         } else {
-            capture_end();
             add_der(s_cap_len);
+            capture_end(); /* after: it wipes the buffer the DER is in */
         }
         return;
     }
@@ -705,21 +694,20 @@ static void list(void)
         printable((const uint8_t *)ca_builtins[i].cn, strlen(ca_builtins[i].cn), label);
         con_info("b%u builtin %s", i, label);
     }
-    bool mine;
-    bool have = der_get(&mine);
+    uint8_t *der = mbedtls_calloc(1, CA_DER_MAX);
     for (unsigned slot = 1; slot <= CA_ADDED_MAX; slot++) {
         size_t n;
         if (s_slots[slot - 1].len == 0) {
             continue;
         }
-        if (have && read_slot(slot, s_der, CA_DER_MAX, &n) == STORE_OK) {
-            der_label(s_der, n, label);
+        if (der != NULL && read_slot(slot, der, CA_DER_MAX, &n) == STORE_OK) {
+            der_label(der, n, label);
         } else {
-            printable((const uint8_t *)"?", 1, label);
+            printable((const uint8_t *)"?", 1, label); /* the heap is busy: the slot is still shown */
         }
         con_info("%u added %s", slot, label);
     }
-    der_put(mine);
+    mbedtls_free(der);
     con_ok("builtin=%s", s_builtin_on ? "on" : "off");
 }
 
@@ -773,14 +761,15 @@ static void builtin(const char *arg)
     con_ok("builtin=%s", on ? "on" : "off");
 }
 
-/* The console's capture callback: when the PEM is over (added, refused or
- * skipped to its end), the DER buffer goes back to the pool. */
-static void capture_line(const char *line)
+/* The console's capture callback. */
+static void capture_line(console_input_t what, const char *line)
 {
-    ca_capture_line(line);
-    if (s_cap == CAP_IDLE) {
-        der_put(true);
+    if (what == CONSOLE_IDLE) {
+        capture_end();
+        con_err("timeout", "no input for %u s: the certificate was dropped", (unsigned)(CONSOLE_CAPTURE_IDLE_MS / 1000u));
+        return;
     }
+    ca_capture_line(what == CONSOLE_LINE ? line : NULL);
 }
 
 void cmd_ca(const char *args)
@@ -791,12 +780,8 @@ void cmd_ca(const char *args)
     if (rest == NULL) {
         con_err("bad-argument", "%s", usage);
     } else if (strcmp(verb, "add") == 0 && *rest == '\0') {
-        bool mine;
-        if (!der_get(&mine)) {
-            con_err("busy", "no memory for the certificate while TLS is busy; try again");
-            return;
-        }
         /* The answer comes after the END line (or a refused line). */
+        s_der = console_capture_buffer();
         s_cap = CAP_BEGIN;
         s_cap_len = 0;
         s_ncarry = 0;
@@ -852,7 +837,7 @@ static mbedtls_x509_crt *parse_added(unsigned slot, bool *no_mem)
         return NULL;
     }
     /* The certificate owns the block now: mbedtls_x509_crt_free() frees it. */
-    crt->own_buffer = 1;
+    crt->MBEDTLS_PRIVATE(own_buffer) = 1;
     return crt;
 }
 

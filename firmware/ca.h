@@ -16,8 +16,8 @@
  * self-signed server certificate is trusted (mbedTLS 2.28 does not look at
  * the callback's anchors for that case).
  *
- * Memory: one static 2 KB DER buffer for `ca add` and `ca list`; everything
- * else is allocated from mbedTLS's pool (tlsport.h) and freed before the
+ * Memory: `ca add` decodes into the console's capture buffer; everything
+ * else is allocated from mbedTLS's heap (tlsport.h) and freed before the
  * call returns, except what ca_trust_cb() hands to mbedTLS.
  */
 #ifndef CA_H

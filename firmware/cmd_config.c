@@ -9,9 +9,9 @@
 #include "console.h"
 #include "hal_button.h"
 #include "json.h"
-#include "mbedtls/platform.h"
+#include "lineed.h"
 
-#define IMPORT_MAX 2048u /* held only while an import is read */
+#define IMPORT_MAX CONSOLE_CAPTURE_MAX /* the import is read into the console's capture buffer */
 #define USAGE "usage: config show | get <key> | set <key> <value> | unset <key> | import <json>|begin|commit|abort | reset yes"
 
 static void show_one(const char *key)
@@ -152,36 +152,43 @@ static void import(const char *text, size_t len)
     answer(cfg_txn_commit(), "", "");
 }
 
-static char *s_import;
+static char *s_import; /* the console's capture buffer, while an import is read */
 static size_t s_import_len;
 static bool s_import_overflow;
+static bool s_import_broken; /* an over-long line came: the rest is read and dropped */
 
 static void import_end(void)
 {
-    console_capture(NULL);
-    if (s_import != NULL) {
-        cfg_wipe(s_import, IMPORT_MAX);
-        mbedtls_free(s_import);
-    }
+    console_capture(NULL); /* wipes the buffer, which may hold the secret */
     s_import = NULL;
     s_import_len = 0;
 }
 
-static void import_line(const char *line)
+static void import_line(console_input_t what, const char *line)
 {
-    if (line == NULL) {
+    if (what == CONSOLE_IDLE) {
         import_end();
-        con_err("line-too-long", "a line holds at most 512 bytes; the import was dropped");
+        con_err("timeout", "no input for %u s: the import was dropped, nothing changed",
+                (unsigned)(CONSOLE_CAPTURE_IDLE_MS / 1000u));
+        return;
+    }
+    if (what == CONSOLE_TOO_LONG) {
+        /* Its remaining lines are swallowed until commit or abort, never
+         * run as commands (one of them may hold the secret). */
+        s_import_broken = true;
         return;
     }
     if (strcmp(line, "config import commit") == 0) {
-        if (s_import_overflow) {
+        if (s_import_broken) {
+            import_end();
+            con_err("line-too-long", "a line of the import held more than %u bytes; nothing changed", LINEED_MAX);
+        } else if (s_import_overflow) {
             import_end();
             con_err("bad-value", "json longer than %u bytes; nothing changed", IMPORT_MAX);
-            return;
+        } else {
+            import(s_import, s_import_len);
+            import_end();
         }
-        import(s_import, s_import_len);
-        import_end();
         return;
     }
     if (strcmp(line, "config import abort") == 0) {
@@ -201,15 +208,10 @@ static void import_line(const char *line)
 static void import_cmd(const char *arg)
 {
     if (strcmp(arg, "begin") == 0) {
-        /* From mbedTLS's pool: idle unless a delivery is under way, and the
-         * heap is too small for 2 KB. */
-        s_import = mbedtls_calloc(1, IMPORT_MAX);
-        if (s_import == NULL) {
-            con_err("busy", "no memory for an import while a delivery is under way; try again");
-            return;
-        }
+        s_import = (char *)console_capture_buffer();
         s_import_len = 0;
         s_import_overflow = false;
+        s_import_broken = false;
         console_capture(import_line);
         console_mask_input(true);
         con_ok(NULL);

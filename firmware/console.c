@@ -16,6 +16,8 @@ static bool s_prompt_shown; /* "> " and the partial line are on the terminal */
 static uint32_t s_finals;
 static bool s_deferred; /* a command's final line is still to come */
 static console_capture_fn s_capture;
+static uint32_t s_heard_at; /* when the last input byte came, for a capture's idle end */
+static uint8_t s_capture_buf[CONSOLE_CAPTURE_MAX] __attribute__((aligned(4)));
 
 /* Longest wait for room in the transmit buffer before output is given up:
  * 2 KB drain in 180 ms at 115200 baud, so only a dead UART gets here. */
@@ -149,9 +151,17 @@ uint32_t console_final_count(void)
 void console_capture(console_capture_fn fn)
 {
     s_capture = fn;
+    s_heard_at = hal_millis();
     if (fn == NULL) {
         s_ed.mask_all = false;
+        /* it may have held the secret or a certificate being added */
+        memset(s_capture_buf, 0, sizeof s_capture_buf);
     }
+}
+
+uint8_t *console_capture_buffer(void)
+{
+    return s_capture_buf;
 }
 
 bool console_capturing(void)
@@ -192,6 +202,7 @@ void console_task(void)
     uint8_t buf[1];
     size_t n;
     while (!s_deferred && (n = hal_console_read(buf, sizeof buf)) > 0) {
+        s_heard_at = hal_millis();
         for (size_t i = 0; i < n; i++) {
             show_prompt();
             lineed_result_t r = lineed_feed(&s_ed, (char)buf[i]);
@@ -200,7 +211,8 @@ void console_task(void)
             }
             s_prompt_shown = false;
             if (s_capture != NULL) {
-                s_capture(r == LINEED_TOO_LONG ? NULL : s_ed.line);
+                s_capture(r == LINEED_TOO_LONG ? CONSOLE_TOO_LONG : CONSOLE_LINE,
+                          r == LINEED_TOO_LONG ? NULL : s_ed.line);
             } else if (r == LINEED_TOO_LONG) {
                 con_err("line-too-long", "a line holds at most %u bytes; nothing was run", LINEED_MAX);
             } else if (s_ed.len > 0) {
@@ -211,5 +223,14 @@ void console_task(void)
                 show_prompt();
             }
         }
+    }
+    /* An abandoned capture (a person who walked away, a tool that died
+     * mid-certificate) ends by itself. */
+    if (s_capture != NULL && (uint32_t)(hal_millis() - s_heard_at) >= CONSOLE_CAPTURE_IDLE_MS) {
+        console_capture_fn fn = s_capture;
+        lineed_reset(&s_ed); /* a partial line belonged to the capture */
+        console_capture(NULL);
+        fn(CONSOLE_IDLE, NULL);
+        show_prompt();
     }
 }

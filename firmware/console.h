@@ -37,11 +37,21 @@ uint32_t console_tx_dropped(void);
 void console_defer(void);
 
 /* Multi-line input (`ca add`, `config import begin`): while a capture
- * function is set, every complete line goes to it instead of the command
- * table, and over-long lines to it as NULL.  The function ends the capture
- * with console_capture(NULL) and writes the final line. */
-typedef void (*console_capture_fn)(const char *line);
+ * function is set, every line goes to it instead of the command table
+ * (CONSOLE_LINE), an over-long line as CONSOLE_TOO_LONG (line NULL), and
+ * after CONSOLE_CAPTURE_IDLE_MS without a byte of input CONSOLE_IDLE (line
+ * NULL), the capture having ended already.  The function ends the capture
+ * with console_capture(NULL) and writes the final line.
+ *
+ * The capture has a buffer of its own, console_capture_buffer(): not the
+ * heap, whose memory a TLS handshake may need at the same moment. */
+#define CONSOLE_CAPTURE_MAX 2048u
+#define CONSOLE_CAPTURE_IDLE_MS 60000u
+typedef enum { CONSOLE_LINE, CONSOLE_TOO_LONG, CONSOLE_IDLE } console_input_t;
+typedef void (*console_capture_fn)(console_input_t what, const char *line);
 void console_capture(console_capture_fn fn);
+/* CONSOLE_CAPTURE_MAX bytes, for whoever holds the capture. */
+uint8_t *console_capture_buffer(void);
 /* With echo on, show every typed byte as '*' (a multi-line import may hold
  * the secret); off again when the capture ends. */
 void console_mask_input(bool mask);

@@ -16,6 +16,7 @@
 #include "payload.h"
 #include "queue.h"
 #include "tls.h"
+#include "transport.h"
 #include "trigger.h"
 #include "version.h"
 #include "wallclock.h"
@@ -30,8 +31,7 @@
 
 typedef enum {
     D_IDLE,
-    D_RESOLVE,
-    D_CONNECT,     /* TCP and TLS handshakes (tls.c) */
+    D_CONNECT,     /* DNS, TCP and TLS handshakes (the transport) */
     D_SEND,
     D_AWAIT
 } dstate_t;
@@ -51,10 +51,6 @@ static struct {
     uint32_t conn_used_at;
     bool reused;            /* this attempt went out on the kept connection */
     uint32_t remount_at;
-    bool resolve_started;
-    bool resolving;
-    bool resolved_ok;
-    uint32_t addr;
     /* what is being sent: the request head then the body */
     size_t head_len, body_len, sent;
     uint32_t delivered, failed;
@@ -139,10 +135,15 @@ static uint32_t backoff_ms(unsigned attempt)
     return jitter(ms > max ? max : (uint32_t)ms);
 }
 
+static const transport_t *conn(void)
+{
+    return tls_transport();
+}
+
 static void close_conn(void)
 {
     req_free();
-    tls_close();
+    conn()->ops->close(conn()->ctx);
     s.conn_open = false;
 }
 
@@ -161,16 +162,13 @@ enum {
     LAST_CLOCK_UNSET = 1,
     LAST_NOT_CONFIGURED,
     LAST_NET_DOWN,
-    LAST_DNS,
-    LAST_CONNECT,
     LAST_TIMEOUT,
     LAST_IO,
     LAST_NO_RESPONSE,
     LAST_BAD_RESPONSE,
     LAST_NO_MEMORY,
-    LAST_TLS,
     LAST_REASONS,
-    LAST_TLS_FAIL = 32 /* + tls_failure_t */
+    LAST_TRANSPORT = 32 /* + transport_failure_t */
 };
 #define LAST_ERROR 1000u
 
@@ -179,14 +177,11 @@ static const char *const s_last_names[LAST_REASONS] = {
     [LAST_CLOCK_UNSET] = "clock-unset",
     [LAST_NOT_CONFIGURED] = "not-configured",
     [LAST_NET_DOWN] = "net-down",
-    [LAST_DNS] = "dns",
-    [LAST_CONNECT] = "connect",
     [LAST_TIMEOUT] = "timeout",
     [LAST_IO] = "io",
     [LAST_NO_RESPONSE] = "no-response",
     [LAST_BAD_RESPONSE] = "bad-response",
     [LAST_NO_MEMORY] = "no-memory",
-    [LAST_TLS] = "tls",
 };
 
 /* The `last=` (and retry reason=) text; buf holds a status. */
@@ -195,9 +190,8 @@ static const char *last_name(uint16_t last, char buf[8])
     if (last < LAST_REASONS) {
         return s_last_names[last];
     }
-    if (last >= LAST_TLS_FAIL && last < 100u) {
-        const char *token = tls_failure_token((tls_failure_t)(last - LAST_TLS_FAIL));
-        return token != NULL ? token : "tls";
+    if (last >= LAST_TRANSPORT && last < 100u) {
+        return transport_failure_name((transport_failure_t)(last - LAST_TRANSPORT));
     }
     if (last == LAST_ERROR) {
         return "storage";
@@ -372,7 +366,11 @@ static void start_attempt(queue_entry_t *e)
     cfg_value("host", host, sizeof host, NULL);
     uint16_t p = (uint16_t)cfg_ms("port");
     uint32_t crc = crc32_update(0, host, strlen(host));
-    s.reused = s.conn_open && tls_state() == TLS_OPEN && crc == s.conn_host_crc && p == s.conn_port;
+    /* Spec section 5: a kept connection is reused only when nothing arrived
+     * on it since the last answer and the peer has not closed it; otherwise
+     * this attempt opens a new one, and nothing counts as failed. */
+    s.reused = s.conn_open && conn()->ops->state(conn()->ctx) == TRANSPORT_OPEN && crc == s.conn_host_crc &&
+               p == s.conn_port && conn()->ops->idle_clean(conn()->ctx);
     if (s.reused) {
         s.state = D_SEND; /* the kept connection */
         s.sent = 0;
@@ -382,17 +380,8 @@ static void start_attempt(queue_entry_t *e)
     close_conn();
     s.conn_host_crc = crc;
     s.conn_port = p;
-    s.state = D_RESOLVE;
-    s.resolve_started = false;
-}
-
-static void on_resolved(void *arg, bool ok, uint32_t addr, const char *why)
-{
-    (void)arg;
-    (void)why;
-    s.resolving = false;
-    s.resolved_ok = ok;
-    s.addr = addr;
+    conn()->ops->open(conn()->ctx, host, p);
+    s.state = D_CONNECT;
 }
 
 /* The host is read from the configuration where it is needed rather than
@@ -402,52 +391,25 @@ static void host_now(char host[254])
     cfg_value("host", host, 254, NULL);
 }
 
-static void step_resolve(void)
-{
-    char host[254];
-    if (!s.resolve_started) {
-        s.resolve_started = true;
-        s.resolving = true;
-        s.resolved_ok = false;
-        s.addr = 0;
-        host_now(host);
-        net_resolve(host, on_resolved, NULL);
-    }
-    if (s.resolving) {
-        return;
-    }
-    if (!s.resolved_ok) {
-        retry(LAST_DNS, backoff_ms(s.attempt));
-        return;
-    }
-    host_now(host);
-    tls_connect(s.addr, s.conn_port, host);
-    s.state = D_CONNECT;
-}
-
 static void step_connect(void)
 {
-    tls_state_t st = tls_poll();
-    if (st == TLS_OPEN) {
+    transport_state_t st = conn()->ops->poll(conn()->ctx);
+    if (st == TRANSPORT_OPEN) {
         s.conn_open = true;
         s.state = D_SEND;
         s.sent = 0;
         s.head_len = 0;
         return;
     }
-    if (st != TLS_FAILED) {
+    if (st != TRANSPORT_FAILED) {
         return;
     }
-    tls_failure_t f = tls_failure();
-    const char *token = tls_failure_token(f);
+    transport_failure_t f = conn()->ops->failure(conn()->ctx);
+    const char *token = transport_tls_token(f);
     if (token != NULL) {
         con_evt("tls-fail id=%s reason=%s", s.run_id, token);
     }
-    retry(f == TLS_FAIL_CONNECT   ? LAST_CONNECT
-          : f == TLS_FAIL_TIMEOUT ? LAST_TIMEOUT
-          : token != NULL         ? (uint16_t)(LAST_TLS_FAIL + f)
-                                  : LAST_TLS,
-          backoff_ms(s.attempt));
+    retry((uint16_t)(LAST_TRANSPORT + f), backoff_ms(s.attempt));
 }
 
 typedef enum {
@@ -532,7 +494,7 @@ static void step_send(void)
     while (s.sent < total) {
         const char *p = s.sent < s.head_len ? req_head() + s.sent : req_body() + (s.sent - s.head_len);
         size_t n = s.sent < s.head_len ? s.head_len - s.sent : total - s.sent;
-        int w = tls_write(p, n);
+        int w = conn()->ops->send(conn()->ctx, p, n);
         if (w == 0) {
             /* lwIP's send buffer is full: next pass, unless the peer has
              * taken nothing for as long as an answer may take */
@@ -589,14 +551,14 @@ static void step_await(void)
 {
     uint8_t buf[READ_CHUNK];
     for (;;) {
-        int n = tls_read(buf, sizeof buf);
+        int n = conn()->ops->recv(conn()->ctx, buf, sizeof buf);
         int rc;
         size_t used = 0;
         if (n == 0) {
             break;
         }
         if (n < 0) {
-            rc = n == -1 ? http_parse_eof(&s_parser) : HTTP_E_TRUNCATED;
+            rc = n == TRANSPORT_CLOSED ? http_parse_eof(&s_parser) : HTTP_E_TRUNCATED;
             if (rc == HTTP_DONE) {
                 s_parser.resp.reusable = false;
                 answered();
@@ -672,9 +634,6 @@ void delivery_task(void)
         start_attempt(e);
         break;
     }
-    case D_RESOLVE:
-        step_resolve();
-        break;
     case D_CONNECT:
         step_connect();
         break;

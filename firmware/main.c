@@ -5,6 +5,7 @@
 #include "buttons.h"
 #include "delivery.h"
 #include "queue.h"
+#include "rng.h"
 #include "tls.h"
 #include "ca.h"
 #include "mbedtls/platform.h"
@@ -63,12 +64,15 @@ int main(void)
     buttons_init(trigger_press);
     wallclock_init();
     hal_wdt_start();
+    /* Before the network: lwIP's DHCP transaction ids and TCP sequence
+     * numbers come from it.  Without an entropy source every attempt ends in
+     * tls-fail reason=no-entropy. */
+    (void)rng_init();
     net_init();
     queue_set_allocator(pool_alloc);
     (void)queue_init(); /* status shows queue_store= when it found no medium */
     delivery_init();
-    /* Without an entropy source every attempt ends in tls-fail reason=no-entropy. */
-    (void)tls_init();
+    tls_init();
 
     for (;;) {
         hal_wdt_feed();

@@ -42,25 +42,12 @@ static char s_ntp_host[254];
 static bool s_in_input;      /* lwIP is handling a received frame */
 static bool s_sntp_pending;  /* a request is out, no answer yet */
 static uint32_t s_sntp_sent_at;
-static uint32_t s_rand_state;
 
 /* ------------------------------------------------------------ lwIP hooks */
 
 u32_t sys_now(void)
 {
     return hal_millis();
-}
-
-/* DNS ids and ports, TCP sequence numbers.  Not key material (TLS gets its
- * own entropy): xorshift32 stirred with the tick. */
-uint32_t pb_lwip_rand(void)
-{
-    uint32_t x = s_rand_state ^ hal_millis();
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    s_rand_state = x != 0 ? x : 0x9E3779B9u;
-    return s_rand_state;
 }
 
 void pb_sntp_get_time(int32_t *sec, uint32_t *frac)
@@ -260,7 +247,6 @@ void net_init(void)
         s_mac_hex[2 * i] = hex[mac[i] >> 4];
         s_mac_hex[2 * i + 1] = hex[mac[i] & 0xF];
     }
-    s_rand_state = ((uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5]) ^ hal_millis();
     snprintf(s_hostname, sizeof s_hostname, "pb-%s", s_mac_hex);
 
     lwip_init();

@@ -1,47 +1,56 @@
-/* The mbedTLS platform hooks; see tlsport.h and firmware/port/mbedtls_config.h. */
+/* The mbedTLS platform hooks; see tlsport.h and firmware/port/mbedtls_pb_config.h. */
 #include "tlsport.h"
 
-#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "mbedtls/memory_buffer_alloc.h"
+#include "hal_board.h"
+#include "hal_time.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/platform_time.h"
 #include "mbedtls/platform_util.h"
+#include "psa/crypto.h"
 #include "wallclock.h"
 
-/* 8-aligned so that the allocator's MBEDTLS_MEMORY_ALIGN_MULTIPLE (8) does
- * not cost the first bytes.  In .bss: on lm3s6965evb this one array is half
- * of the RAM, which `make size` shows under firmware. */
-static unsigned char s_pool[TLSPORT_POOL_SIZE] __attribute__((aligned(8)));
+static uint32_t s_failures;
 
-/* The allocator keeps its first block header at the pool's start (8 words:
- * 32 bytes on the target, 64 on a 64-bit host) and never reads the free
- * space after it, so everything past the first 64 bytes can be painted.
- * calloc zeroes the bytes asked for in every block it hands out, so a byte
- * that still holds the paint was never allocated, except in a block's
- * slack (alignment, or a remainder too small to split off: < 72 bytes):
- * the peak is exact to within that. */
-#define PAINT_FROM 64u
-#define PAINT 0xA5u
+static void *counting_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (p == NULL && n != 0 && size != 0) {
+        s_failures++;
+    }
+    return p;
+}
 
 void tlsport_init(void)
 {
-    mbedtls_memory_buffer_alloc_init(s_pool, sizeof s_pool);
-    memset(s_pool + PAINT_FROM, PAINT, sizeof s_pool - PAINT_FROM);
+    /* (Again, in the host tests: PSA's tables go back to the allocator they
+     * came from first.) */
+    mbedtls_psa_crypto_free();
+    (void)mbedtls_platform_set_calloc_free(counting_calloc, free);
+    (void)psa_crypto_init(); /* without it every TLS and X.509 operation fails: loudly */
 }
 
 size_t tlsport_pool_size(void)
 {
-    return sizeof s_pool;
+    return hal_heap_size();
 }
 
 size_t tlsport_pool_peak(void)
 {
-    size_t top = sizeof s_pool;
-    while (top > PAINT_FROM && s_pool[top - 1] == PAINT) {
-        top--;
-    }
-    return top;
+    return hal_heap_peak();
+}
+
+uint32_t tlsport_alloc_failures(void)
+{
+    return s_failures;
+}
+
+mbedtls_ms_time_t mbedtls_ms_time(void)
+{
+    return (mbedtls_ms_time_t)hal_uptime_ms();
 }
 
 time_t tlsport_time(time_t *t)
@@ -55,14 +64,6 @@ time_t tlsport_time(time_t *t)
         *t = now;
     }
     return now;
-}
-
-void tlsport_exit(int status)
-{
-    (void)status;
-    /* An undefined instruction: the fault handler reports and resets; on
-     * the host, the test dies with SIGILL. */
-    __builtin_trap();
 }
 
 /* Howard Hinnant's civil_from_days (proleptic Gregorian calendar), for days

@@ -20,7 +20,8 @@ void hal_idle(void);
 size_t hal_stack_peak(void);
 size_t hal_stack_size(void);
 
-/* High-water mark of the heap (bytes ever handed out by sbrk) and its size. */
+/* The C library's heap (malloc), all the RAM the static data and the stack
+ * leave: its high-water mark (bytes ever handed out by sbrk) and its size. */
 size_t hal_heap_peak(void);
 size_t hal_heap_size(void);
 

@@ -1,30 +1,26 @@
-# mbedTLS 2.28.3 and the built-in trust anchors.  Included by the top-level
-# Makefile where MBEDTLS_SRCS used to be set: after MBEDTLS_DIR, OUT, BUILD
-# and PYTHON, before DEP_SRCS, OBJS and UNIT_OBJS are computed.
+# Mbed TLS 3.6 and the built-in trust anchors.  Included by the top-level
+# Makefile after MBEDTLS_DIR, OUT, BUILD and PYTHON, before DEP_SRCS, OBJS
+# and UNIT_OBJS are computed, and after the bootstrap phase (so the library's
+# sources are there to be listed).
 #
 # Provides:
-#   MBEDTLS_SRCS       the library files the configuration needs (target and
-#                      host tests alike, through DEP_SRCS)
-#   MBEDTLS_CFLAGS     selects firmware/port/mbedtls_config.h; must reach
+#   MBEDTLS_SRCS       the library's files (target and host tests alike,
+#                      through DEP_SRCS)
+#   MBEDTLS_CFLAGS     selects firmware/port/mbedtls_pb_config.h; must reach
 #                      every compile that can see an mbedTLS header (CFLAGS,
 #                      DEP_CFLAGS, UNIT_CFLAGS, the host deps rule), or struct
 #                      layouts differ between the library and its callers
 #   CA_ROOTS_OBJ       the generated built-in anchors for the board, and
 #   CA_ROOTS_HOST_OBJ  the same for the host tests: add to OBJS / UNIT_OBJS
 
-MBEDTLS_CONFIG := firmware/port/mbedtls_config.h
-MBEDTLS_CFLAGS := -DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"'
+MBEDTLS_CONFIG := firmware/port/mbedtls_pb_config.h
+MBEDTLS_CFLAGS := -DMBEDTLS_CONFIG_FILE='"mbedtls_pb_config.h"'
 
-# Only what the configuration enables; the rest of library/ compiles to
-# nothing under it.  --gc-sections then drops what the firmware never calls
-# (ECDSA signing, RSA private-key operations, ...).
-MBEDTLS_LIB := \
-    aes asn1parse asn1write base64 bignum cipher cipher_wrap constant_time \
-    ctr_drbg ecdh ecdsa ecp ecp_curves entropy gcm md memory_buffer_alloc \
-    oid pk pk_wrap pkparse platform platform_util rsa rsa_internal \
-    sha1 sha256 sha512 ssl_ciphersuites ssl_cli ssl_msg ssl_tls version \
-    x509 x509_crt
-MBEDTLS_SRCS := $(MBEDTLS_LIB:%=$(MBEDTLS_DIR)/library/%.c)
+# Every file of library/: what the configuration leaves off compiles to
+# nothing, and --gc-sections drops what the firmware never calls (ECDSA
+# signing, RSA private-key operations, ...).  Listing them all keeps the
+# build right when a configuration change needs one more file.
+MBEDTLS_SRCS := $(sort $(wildcard $(MBEDTLS_DIR)/library/*.c))
 
 # Every mbedTLS object depends on the configuration (the .d files would say
 # so too, but only after a first build).
@@ -46,7 +42,7 @@ $(BUILD)/%/gen/roots.c: tools/gen-roots.py
 $(CA_ROOTS_OBJ): $(OUT)/gen/roots.c firmware/ca.h | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -Ifirmware -Ifirmware/port -I$(MBEDTLS_DIR)/include -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Ifirmware -Ifirmware/port -isystem $(MBEDTLS_DIR)/include -c $< -o $@
 
 $(CA_ROOTS_HOST_OBJ): $(BUILD)/host/gen/roots.c firmware/ca.h | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)

@@ -9,15 +9,18 @@
 #      missing ones (one `apt-get update`, then `apt-get install`); as non-root it
 #      prints the exact `sudo apt-get install -y ...` line and exits 1 (after
 #      still doing step 2).
-#   2. Fetches the Debian *source* packages of lwIP 2.1.3 and mbedTLS 2.28.3 into
-#      $DEPS_DIR (default: <repo>/build/deps) and extracts them with
-#      `dpkg-source -x` into $DEPS_DIR/lwip and $DEPS_DIR/mbedtls, verifying the
-#      versions from the extracted headers.  Works without root: the deb-src
-#      entries are derived at run time from this machine's own apt sources
-#      (Debian archive entries for this release only) and used through a private
-#      apt configuration under $DEPS_DIR/apt; /etc/apt and /var/lib/apt are only
-#      read, never written.  $DEPS_DIR/.sources-stamp makes later runs a cheap
-#      check.
+#   2. Fetches the Debian *source* packages of lwIP 2.2.1 and Mbed TLS 3.6.6
+#      from Debian 13 (trixie: the supported Mbed TLS LTS branch; Debian 12's
+#      2.28 is out of support) into $DEPS_DIR (default: <repo>/build/deps) and
+#      extracts them with `dpkg-source -x` into $DEPS_DIR/lwip and
+#      $DEPS_DIR/mbedtls, verifying the versions from the extracted headers.
+#      Only sources are fetched from trixie; nothing is installed from it.
+#      Works without root: the deb-src entries are derived at run time from
+#      this machine's own apt sources (its Debian archive entries, with this
+#      release's suite names turned into trixie's: bookworm-security becomes
+#      trixie-security) and used through a private apt configuration under
+#      $DEPS_DIR/apt; /etc/apt and /var/lib/apt are only read, never written.
+#      $DEPS_DIR/.sources-stamp makes later runs a cheap check.
 #   3. On success (exit 0) writes $DEPS_DIR/.bootstrap-done (the Makefile's
 #      BOOTSTRAP_STAMP); on any failure removes it, so make runs this again.
 #
@@ -37,8 +40,10 @@ REQUIRED_PACKAGES=(
 
 # Required upstream versions: matched against the Debian source version and
 # against the extracted headers (verify_lwip / verify_mbedtls).
-LWIP_UPSTREAM=2.1.3
-MBEDTLS_UPSTREAM=2.28.3
+LWIP_UPSTREAM=2.2.1
+MBEDTLS_UPSTREAM=3.6.6
+# The Debian release whose source packages carry them.
+SOURCE_SUITE=trixie
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 warn() { printf 'bootstrap: warning: %s\n' "$*" >&2; }
@@ -129,7 +134,7 @@ verify_lwip() {
 }
 
 verify_mbedtls() {
-    local h=$1/include/mbedtls/version.h ver
+    local h=$1/include/mbedtls/build_info.h ver
     [[ -r $h ]] || { echo "$h not found"; return 1; }
     ver=$(c_define "$h" MBEDTLS_VERSION_STRING)
     [[ $ver == "\"$MBEDTLS_UPSTREAM\"" ]] \
@@ -237,6 +242,7 @@ fetch_sources() {
     local codename
     codename=$(sed -n 's/^VERSION_CODENAME=["'\'']\{0,1\}\([^"'\'']*\).*/\1/p' /etc/os-release 2>/dev/null || true)
     [[ -n $codename ]] || die "VERSION_CODENAME missing from /etc/os-release"
+    local want_suite=$SOURCE_SUITE
 
     local apt_dir=$DEPS_DIR/apt
     mkdir -p "$apt_dir"/{sources.list.d,preferences.d,state/lists/partial,cache/archives/partial}
@@ -277,7 +283,9 @@ fetch_sources() {
             say "skipping apt source $where ($uri $suite): $reason"
             continue
         fi
-        k="${uri%/} $suite"
+        # The same archive, the source release's suite: bookworm-updates ->
+        # trixie-updates.
+        k="${uri%/} $want_suite${suite#"$codename"}"
         if [[ -z ${comps_of[$k]+set} ]]; then
             order+=("$k")
             comps_of[$k]=
@@ -338,7 +346,7 @@ fetch_sources() {
     # shellcheck disable=SC2016 # $(...) are apt's format fields, not shell
     fmt='$(SOURCESENTRY)|$(ORIGIN)|$(TRUSTED)|$(CODENAME)'
     while IFS='|' read -r entry origin trusted rel_codename; do
-        [[ ($origin == Debian || $origin == 'Debian Backports') && $trusted == yes && ($rel_codename == "$codename" || $rel_codename == "$codename"-*) ]] \
+        [[ ($origin == Debian || $origin == 'Debian Backports') && $trusted == yes && ($rel_codename == "$want_suite" || $rel_codename == "$want_suite"-*) ]] \
             && good[${entry##*:}]=1
     done < <(papt apt-get "${apt_opts[@]}" indextargets --format "$fmt" \
         'Identifier: Sources' 2>>"$log" || true)
@@ -348,7 +356,7 @@ fetch_sources() {
         if [[ -n ${good[$((n + 2))]:-} ]]; then # +1 header line, +1 one-based
             kept+=("${lines[n]}")
         else
-            say "dropping '${lines[n]}': no trusted Debian ($codename) index"
+            say "dropping '${lines[n]}': no trusted Debian ($want_suite) index"
         fi
     done
     ((${#kept[@]} > 0)) || die "could not fetch any trusted Debian source index (see $log)"
@@ -368,7 +376,7 @@ fetch_sources() {
             fi
         done < <(papt apt-cache "${apt_opts[@]}" showsrc "$pkg" 2>>"$log" \
             | awk -v p="$pkg" '/^Package: /{n=$2} /^Version: /{if (n == p) print $2}')
-        [[ -n $best ]] || die "source package '$pkg' $up not available for $codename (found: ${found[*]:-none})"
+        [[ -n $best ]] || die "source package '$pkg' $up not available in $want_suite (found: ${found[*]:-none})"
         want+=("$pkg=$best")
     done
 

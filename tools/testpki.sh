@@ -7,8 +7,12 @@
 # Makes, with openssl, a test root and issuing CA and under them a leaf for
 # dev.azure.com shaped like Azure's (53 names, more than 2 KB of DER), the
 # failure cases (expired, not yet valid, wrong host, untrusted root), an ECDSA
-# chain and a self-signed on-premises server certificate.  OUTDIR/README.txt
-# lists the files.  Nothing here is secret: the keys are test keys.
+# chain, a self-signed on-premises server certificate, and the chain shapes
+# the device must hold in RAM: Azure's 2026 issuing-CA rotation (four
+# certificates, two of them RSA-4096, a 60-name leaf), a 150-name leaf sent
+# with its root, and one too big for any heap here (no-memory).
+# OUTDIR/README.txt lists the files.  Nothing here is secret: the keys are
+# test keys.
 #
 # Idempotent: nothing is done while OUTDIR/.done is newer than this script, is
 # less than 30 days old (the leaves are valid from the day before they are
@@ -36,6 +40,9 @@ FILES=(root.pem root.key intermediate.pem intermediate.key leaf.pem leaf.key cha
        untrusted-chain.pem
        ec-root.pem ec-root.key ec-intermediate.pem ec-intermediate.key ec-leaf.pem ec-leaf.key
        ec-chain.pem
+       g2-root.pem g2-root.key g2-tls-root.pem g2-tls-root.key g2-ca.pem g2-ca.key
+       g2-leaf.pem g2-leaf.key chain-2026.pem
+       leaf150.pem leaf150.key chain-150.pem leaf300.pem leaf300.key chain-300.pem
        tfs.pem tfs.key README.txt)
 
 exec 9>"$out/.lock"
@@ -181,6 +188,30 @@ EOF
     done
 } >> ca.cnf
 
+# Leaves with more names: Azure's 53 above, then made-up regional ones.
+names_section() {
+    local count=$1 i
+    echo "[names_$count]"
+    sed -n '/^\[azure_names\]/,$p' ca.cnf | grep '^DNS\.'
+    for ((i = 54; i <= count; i++)); do echo "DNS.$i = *.r$i.pipelines.pipebutton.test"; done
+    echo "[azure_$count]"
+    sed -n '/^\[azure\]/,/^$/p' ca.cnf | grep -v '^\[azure\]\|^subjectAltName\|^$'
+    echo "subjectAltName = @names_$count"
+}
+{ names_section 60; names_section 150; names_section 300; } >> ca.cnf
+
+# The 2026 rotation's cross-signed root (CA:TRUE, no pathlen).
+cat >> ca.cnf <<'EOF'
+[tls_root]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+crlDistributionPoints = URI:http://crl.pki.pipebutton.test/g2-root.crl
+authorityInfoAccess = caIssuers;URI:http://crt.pki.pipebutton.test/g2-root.crt, OCSP;URI:http://ocsp.pki.pipebutton.test
+certificatePolicies = 2.5.29.32.0
+EOF
+
 # A CA database per issuer, so serials and index files never mix.
 new_ca_dir() { mkdir -p "$1/issued"; : > "$1/index.txt"; }
 
@@ -246,12 +277,36 @@ sign untrusted-leaf untrusted-intermediate azure "-1 day" "+1 year -1 day"
 ec_key ec-root P-384
 csr ec-root "$O/CN=pipebutton Test ECC Root"
 sign ec-root self root "-400 days" "+10 years" sha384
-ec_key ec-intermediate P-256
+ec_key ec-intermediate P-384
 csr ec-intermediate "$O/CN=pipebutton Test ECC Issuing CA"
 sign ec-intermediate ec-root issuing "-400 days" "+5 years" sha384
 ec_key ec-leaf P-256
 csr ec-leaf "$AZ"
 sign ec-leaf ec-intermediate azure_ec "-1 day" "+1 year -1 day"
+
+# --- Azure's 2026 shape: RSA-2048 root (as DigiCert Global Root G2) -> RSA-4096
+# "TLS RSA Root G2" -> RSA-4096 issuing CA -> RSA-2048 leaf with 60 names,
+# valid about six months; the server sends all four ------------------------
+rsa_key g2-root 2048
+csr g2-root "/C=US/O=pipebutton Test Fixtures/OU=www.pipebutton.test/CN=pipebutton Test Global Root G2"
+sign g2-root self root "-400 days" "+10 years"
+rsa_key g2-tls-root 4096
+csr g2-tls-root "/C=US/O=pipebutton Test Fixtures/CN=pipebutton Test TLS RSA Root G2"
+sign g2-tls-root g2-root tls_root "-200 days" "+8 years" sha384
+rsa_key g2-ca 4096
+csr g2-ca "/C=US/O=pipebutton Test Fixtures/CN=pipebutton Test TLS G2 RSA CA OCSP 02"
+sign g2-ca g2-tls-root issuing "-100 days" "+3 years" sha384
+rsa_key g2-leaf 2048
+csr g2-leaf "$AZ"
+sign g2-leaf g2-ca azure_60 "-1 day" "+180 days" sha384
+
+# --- a leaf with 150 names (sent with its root) and one with 300 ------------
+rsa_key leaf150 2048
+csr leaf150 "$AZ"
+sign leaf150 intermediate azure_150 "-1 day" "+1 year -1 day"
+rsa_key leaf300 2048
+csr leaf300 "$AZ"
+sign leaf300 intermediate azure_300 "-1 day" "+1 year -1 day"
 
 # --- a self-signed on-premises server ---------------------------------------
 rsa_key tfs 2048
@@ -263,6 +318,9 @@ cat leaf.pem intermediate.pem > chain.pem
 for n in expired notyet wronghost; do cat "$n-leaf.pem" intermediate.pem > "$n-chain.pem"; done
 cat untrusted-leaf.pem untrusted-intermediate.pem > untrusted-chain.pem
 cat ec-leaf.pem ec-intermediate.pem > ec-chain.pem
+cat g2-leaf.pem g2-ca.pem g2-tls-root.pem g2-root.pem > chain-2026.pem
+cat leaf150.pem intermediate.pem root.pem > chain-150.pem
+cat leaf300.pem intermediate.pem > chain-300.pem
 
 # --- checks -------------------------------------------------------------------
 leaf_der=$(der_size leaf.pem)
@@ -276,21 +334,25 @@ check() {
 check OK -CAfile root.pem -untrusted intermediate.pem leaf.pem
 check OK -CAfile ec-root.pem -untrusted ec-intermediate.pem ec-leaf.pem
 check OK -CAfile tfs.pem tfs.pem
+check OK -CAfile g2-root.pem -untrusted g2-tls-root.pem -untrusted g2-ca.pem g2-leaf.pem
+check OK -CAfile root.pem -untrusted intermediate.pem leaf150.pem
 check OK -CAfile untrusted-root.pem -untrusted untrusted-intermediate.pem untrusted-leaf.pem
 check "certificate has expired" -CAfile root.pem -untrusted intermediate.pem expired-leaf.pem
 check "certificate is not yet valid" -CAfile root.pem -untrusted intermediate.pem notyet-leaf.pem
 check "unable to get local issuer" -CAfile root.pem untrusted-chain.pem
-for f in root.pem ec-root.pem tfs.pem; do
+for f in root.pem ec-root.pem tfs.pem g2-root.pem; do
     s=$(der_size "$f")
     [ "$s" -le 2048 ] || die "$f is $s bytes of DER: too big for the device's 'ca add' (2048)"
 done
 
 sz() { printf '%5d' "$(der_size "$1")"; }
+chain_sz() { local f t=0; for f in "$@"; do t=$((t + $(der_size "$f"))); done; printf '%5d' "$t"; }
 cat > README.txt <<EOF
 Test PKI made by tools/testpki.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ).  Test keys only: nothing here is secret.
-PEM files; "DER" is the certificate's DER size in bytes.  Chains are leaf then
-issuing CA, as a server sends them (no root).  Trust anchors: root.pem (RSA),
-ec-root.pem (ECDSA), tfs.pem (pinned self-signed).
+PEM files; "DER" is the certificate's DER size in bytes (a chain's: the sum).
+Chains are leaf then issuing CA, as a server sends them (no root, except
+chain-2026 and chain-150).  Trust anchors: root.pem (RSA), ec-root.pem
+(ECDSA), g2-root.pem (the 2026 shape), tfs.pem (pinned self-signed).
 
   file                        DER  what
   root.pem / .key           $(sz root.pem)  "pipebutton Test Root", RSA-4096, self-signed, CA:true (the device's test anchor)
@@ -305,8 +367,17 @@ ec-root.pem (ECDSA), tfs.pem (pinned self-signed).
   untrusted-intermediate.pem$(sz untrusted-intermediate.pem)  "Untrusted Issuing CA", under untrusted-root
   untrusted-leaf.pem / .key $(sz untrusted-leaf.pem)  as leaf, under untrusted-intermediate;         untrusted-chain.pem
   ec-root.pem / .key        $(sz ec-root.pem)  "pipebutton Test ECC Root", P-384, ecdsa-with-SHA384
-  ec-intermediate.pem / .key$(sz ec-intermediate.pem)  "pipebutton Test ECC Issuing CA", P-256, pathlen:0, signed by ec-root
+  ec-intermediate.pem / .key$(sz ec-intermediate.pem)  "pipebutton Test ECC Issuing CA", P-384, pathlen:0, signed by ec-root
   ec-leaf.pem / .key        $(sz ec-leaf.pem)  dev.azure.com, P-256, same names, for ECDHE-ECDSA;  ec-chain.pem
+  g2-root.pem / .key        $(sz g2-root.pem)  "pipebutton Test Global Root G2", RSA-2048 (as DigiCert Global Root G2)
+  g2-tls-root.pem / .key    $(sz g2-tls-root.pem)  "pipebutton Test TLS RSA Root G2", RSA-4096, CA, SHA-384 by g2-root
+  g2-ca.pem / .key          $(sz g2-ca.pem)  "pipebutton Test TLS G2 RSA CA OCSP 02", RSA-4096, pathlen:0, SHA-384
+  g2-leaf.pem / .key        $(sz g2-leaf.pem)  dev.azure.com, RSA-2048, 60 names, valid about six months, SHA-384
+  chain-2026.pem            $(chain_sz g2-leaf.pem g2-ca.pem g2-tls-root.pem g2-root.pem)  all four, root included (anchor: g2-root.pem)
+  leaf150.pem / .key        $(sz leaf150.pem)  dev.azure.com, 150 names, under intermediate
+  chain-150.pem             $(chain_sz leaf150.pem intermediate.pem root.pem)  leaf150 + intermediate + root
+  leaf300.pem / .key        $(sz leaf300.pem)  dev.azure.com, 300 names, under intermediate
+  chain-300.pem             $(chain_sz leaf300.pem intermediate.pem)  leaf300 + intermediate: more than the device's heap holds
   tfs.pem / tfs.key         $(sz tfs.pem)  tfs.example.test, RSA-2048, self-signed server certificate (CA:false),
                                   valid from yesterday for 2 years: pin it with 'ca add'
 

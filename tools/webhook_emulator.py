@@ -654,7 +654,10 @@ class WebhookEmulator:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version, ctx.maximum_version = self._tls_range
         ctx.set_ciphers(self._ciphers)
-        ctx.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
+        # The client's order of cipher suites and signature algorithms wins
+        # (one switch covers both; Python turns it on by default).
+        ctx.options |= ssl.OP_NO_COMPRESSION
+        ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
         ctx.options |= getattr(ssl, "OP_NO_RENEGOTIATION", 0)
         ctx.load_cert_chain(certfile, keyfile)
         # Record size: OpenSSL writes plaintext records of up to 16384 bytes

@@ -30,7 +30,8 @@ void cm_faults_enable(void)
     SCB_CCR |= SCB_CCR_DIV_0_TRP;
 }
 
-void cm_fault_report(uint32_t *frame)
+/* used: only the handler's assembly below calls it, which LTO cannot see. */
+__attribute__((used)) void cm_fault_report(uint32_t *frame)
 {
     if (sh_fault_fixup(frame)) {
         return; /* a semihosting call with no host: it fails, the code goes on */

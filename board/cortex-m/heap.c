@@ -1,5 +1,6 @@
-/* newlib's heap: _sbrk over the RAM between the static data and the stack,
- * with the high-water mark that `status` reports as heap_peak. */
+/* newlib's heap: _sbrk over the RAM the linker script leaves free between
+ * the static data and the stack (less a margin), with the high-water mark
+ * that `status` reports as heap_peak.  It is mbedTLS's memory (tlsport.c). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +25,9 @@ void *_sbrk(ptrdiff_t incr)
     return prev;
 }
 
-/* sbrk never gives memory back in newlib-nano, so the break is the peak. */
+/* newlib-nano's malloc reuses freed chunks before it asks sbrk for more and
+ * never gives memory back, so the break is the peak, fragmentation
+ * included. */
 size_t hal_heap_peak(void)
 {
     return (size_t)((uintptr_t)s_brk - (uintptr_t)_heap_start);
@@ -34,3 +37,4 @@ size_t hal_heap_size(void)
 {
     return (size_t)((uintptr_t)_heap_end - (uintptr_t)_heap_start);
 }
+

@@ -15,7 +15,7 @@
 #define SYS_LIGHTWEIGHT_PROT 0   /* lwIP only ever runs in the superloop, never in an ISR */
 #define LWIP_IPV6 0              /* Azure DevOps is reached over IPv4 here; saves ~20 KB flash */
 
-/* ---- memory: 3 KB heap + pools, see the budget above */
+/* ---- memory: heap + pools, see the budget above */
 #define MEM_ALIGNMENT __SIZEOF_POINTER__ /* 4 on Cortex-M; 8 for the 64-bit host tests */
 #define MEM_SIZE 1536            /* outgoing TCP data (TLS records are copied in, up to TCP_SND_BUF) and UDP requests */
 #define MEMP_NUM_PBUF 8          /* PBUF_REF/ROM headers: DNS, SNTP and TCP headers over ROM data */
@@ -33,7 +33,7 @@
 #define ARP_TABLE_SIZE 4         /* gateway, DNS, NTP, the webhook host on the same segment */
 #define LWIP_ETHERNET 1
 #define LWIP_DHCP 1
-#define DHCP_DOES_ARP_CHECK 0    /* saves a second of start-up and a timer; the lease is ours */
+#define LWIP_DHCP_DOES_ACD_CHECK 0 /* no address conflict probe: saves a second of start-up, a timer and RAM */
 #define LWIP_DHCP_GET_NTP_SRV 1  /* NTP servers offered by DHCP feed SNTP */
 #define LWIP_DHCP_MAX_NTP_SERVERS 1
 #define LWIP_AUTOIP 0
@@ -94,8 +94,10 @@ void pb_sntp_get_time(int32_t *sec, uint32_t *frac);
 #define LWIP_STATS 0
 #define LWIP_STATS_DISPLAY 0
 
-/* ---- randomness for DNS ids, ports and TCP sequence numbers */
-uint32_t pb_lwip_rand(void);
-#define LWIP_RAND() pb_lwip_rand()
+/* ---- randomness for DNS ids and ports, and TCP initial sequence numbers:
+ * the device's DRBG (firmware/rng.h), not lwIP's tick-seeded default */
+uint32_t rng_u32(void);
+#define LWIP_RAND() rng_u32()
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) rng_u32()
 
 #endif

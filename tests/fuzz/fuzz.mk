@@ -17,11 +17,13 @@
 # --- the targets and their sources ------------------------------------------
 FUZZ_SRCS_json := firmware/json.c
 FUZZ_SRCS_http := firmware/http.c firmware/json.c
-# ca.c with the real mbedTLS (mk/mbedtls.mk); recursive, so the list is read when the rules are made
-FUZZ_SRCS_pem = firmware/ca.c firmware/tlsport.c $(MBEDTLS_SRCS)
+# ca.c with the real mbedTLS (mk/mbedtls.mk, built once into an archive
+# with the library's own warnings, not ours)
+FUZZ_SRCS_pem = firmware/ca.c firmware/tlsport.c tests/fuzz/stub_hal.c $(FUZZ_MBEDTLS)
 FUZZ_CFLAGS_pem = $(MBEDTLS_CFLAGS)
 # the request body and its signature (payload.c with the real mbedTLS HMAC)
-FUZZ_SRCS_payload = firmware/payload.c firmware/json.c firmware/wallclock.c firmware/tlsport.c $(MBEDTLS_SRCS)
+FUZZ_SRCS_payload = firmware/payload.c firmware/json.c firmware/wallclock.c firmware/tlsport.c \
+                    tests/fuzz/stub_hal.c $(FUZZ_MBEDTLS)
 FUZZ_CFLAGS_payload = $(MBEDTLS_CFLAGS)
 
 # ------------------------------------------------------------------------------
@@ -45,11 +47,13 @@ endif
 
 FUZZ_CC  ?= clang
 FUZZ_OUT := $(BUILD)/fuzz
+FUZZ_MBEDTLS := $(FUZZ_OUT)/libmbedtls.a
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
 
 # The unit build's include paths and warnings; any header there may matter.
-FUZZ_INC := -Ifirmware -Ifirmware/port -Ihal -I$(DEPS_DIR)/lwip/src/include -I$(DEPS_DIR)/mbedtls/include
+FUZZ_INC := -Ifirmware -Ifirmware/port -Ihal -isystem $(DEPS_DIR)/lwip/src/include \
+            -isystem $(DEPS_DIR)/mbedtls/include
 FUZZ_HDRS := $(wildcard firmware/*.h firmware/port/*.h hal/*.h)
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes \
@@ -74,6 +78,16 @@ fuzz_run = mkdir -p $(FUZZ_OUT)/corpus/$(1) $(FUZZ_OUT)/artifacts/$(1); \
 	    sed -n 's/^stat::\(number_of_executed_units\|average_exec_per_sec\|new_units_added\): */          \1 /p' \
 	        $(FUZZ_OUT)/$(1).log; \
 	else tail -n 60 $(FUZZ_OUT)/$(1).log; echo "fuzz: $(1) failed, log in $(FUZZ_OUT)/$(1).log"; exit 1; fi
+
+# mbedTLS for the fuzzers: instrumented like them, compiled once.
+FUZZ_MBEDTLS_OBJS := $(MBEDTLS_SRCS:$(DEPS_DIR)/mbedtls/library/%.c=$(FUZZ_OUT)/mbedtls/%.o)
+$(FUZZ_OUT)/mbedtls/%.o: $(DEPS_DIR)/mbedtls/library/%.c $(MBEDTLS_CONFIG)
+	@mkdir -p $(@D)
+	$(FUZZ_Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	    -w $(MBEDTLS_CFLAGS) -Ifirmware/port -I$(DEPS_DIR)/mbedtls/include -c $< -o $@
+$(FUZZ_MBEDTLS): $(FUZZ_MBEDTLS_OBJS)
+	@$(if $(FUZZ_Q),echo "  AR      $@")
+	$(FUZZ_Q)rm -f $@ && ar rcs $@ $^
 
 define FUZZ_TARGET_RULES
 $(FUZZ_OUT)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_HDRS) tests/fuzz/fuzz.mk

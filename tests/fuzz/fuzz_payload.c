@@ -20,8 +20,6 @@
 /* What wallclock.c needs from the firmware around it. */
 void con_evt(const char *fmt, ...);
 void con_evt(const char *fmt, ...) { (void)fmt; }
-uint64_t hal_uptime_ms(void);
-uint64_t hal_uptime_ms(void) { return 0; }
 
 /* Fills out with up to max characters of alphabet chosen by data. */
 static size_t take(const uint8_t **data, size_t *size, char *out, size_t max, const char *alphabet)

@@ -29,8 +29,8 @@ def test_version(device):
     assert final.startswith("OK ")
     assert re.match(VERSION_RE, pairs["version"])
     assert pairs["board"] == "lm3s6965evb"
-    assert pairs["lwip"] == "2.1.3"
-    assert pairs["mbedtls"] == "2.28.3"
+    assert pairs["lwip"] == "2.2.1"
+    assert pairs["mbedtls"] == "3.6.6"
     assert pairs["version"] == parse_pairs(device.boot_line)["version"]
 
 

@@ -159,6 +159,7 @@ size_t hal_stack_peak(void) { return 1234; }
 size_t hal_stack_size(void) { return 8192; }
 size_t hal_heap_peak(void) { return 0; }
 size_t hal_heap_size(void) { return 4096; }
+
 void hal_wdt_start(void) {}
 void hal_wdt_feed(void) { fake_wdt_feeds++; }
 hal_reset_cause_t hal_reset_cause(void) { return HAL_RESET_POR; }

@@ -23,7 +23,7 @@ static int setup(void **state)
 {
     (void)state;
     fake_device_fresh();
-    tlsport_init(); /* multi-line imports borrow mbedTLS's pool */
+    tlsport_init(); /* multi-line imports borrow mbedTLS's heap */
     return 0;
 }
 

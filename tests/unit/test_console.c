@@ -62,7 +62,7 @@ static void version_reports_versions(void **state)
 {
     (void)state;
     char *out = run("version\r");
-    assert_string_equal(out, "OK version=0.1.0 board=host lwip=2.1.3 mbedtls=2.28.3\r\n");
+    assert_string_equal(out, "OK version=0.1.0 board=host lwip=2.2.1 mbedtls=3.6.6\r\n");
     free(out);
 }
 
@@ -159,7 +159,7 @@ static void output_waits_for_room_instead_of_dropping(void **state)
     (void)state;
     fake_console_set_write_chunk(3);
     char *out = run("version\r");
-    assert_string_equal(out, "OK version=0.1.0 board=host lwip=2.1.3 mbedtls=2.28.3\r\n");
+    assert_string_equal(out, "OK version=0.1.0 board=host lwip=2.2.1 mbedtls=3.6.6\r\n");
     assert_true(fake_wdt_feeds > 0);
     free(out);
 }
