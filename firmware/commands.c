@@ -91,6 +91,7 @@ static void cmd_status(const char *args)
     con_info("console_overruns=%lu", (unsigned long)hal_console_rx_overruns());
     con_info("console_dropped=%lu", (unsigned long)console_tx_dropped());
     con_info("frames_dropped=%lu", (unsigned long)net_frames_dropped());
+    con_info("eth_init_attempts=%lu", (unsigned long)net_eth_init_attempts());
     con_ok(NULL);
 }
 
