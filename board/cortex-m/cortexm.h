@@ -99,6 +99,39 @@ void cm_faults_enable(void);
  * Reset_Handler before main(). */
 void cm_stack_guard_enable(void);
 
+/* Stack a fault report needs below the point where the fault arrives (under
+ * 200 bytes by -fstack-usage: 120 for the line, the callers and the polled
+ * console write 8 to 24 each); with less left, CM_FAULT_ENTRY moves to the
+ * top of the stack first. */
+#define CM_FAULT_ROOM 256u
+
+/* The body of a naked handler for a fault, or an exception that ends like
+ * one: r0 = the exception frame (thread mode runs on the main stack), then,
+ * if the main stack has less than CM_FAULT_ROOM bytes left (it overflowed,
+ * or nearly), the stack pointer moves to the top of the stack, whose contents
+ * are dead (a reset follows); no push happens before that.  Then fn(frame):
+ * a frame below _sstack + CM_FAULT_ROOM tells fn it runs on the fresh stack.
+ * board/cortex-m/fault.c explains why this works. */
+#define CM_FAULT_ENTRY(fn)                     \
+    __asm__ volatile("tst lr, #4\n"            \
+                     "ite eq\n"                \
+                     "mrseq r0, msp\n"         \
+                     "mrsne r0, psp\n"         \
+                     "mrs r1, msp\n"           \
+                     "movw r2, #:lower16:_sstack\n" \
+                     "movt r2, #:upper16:_sstack\n" \
+                     "add r2, r2, %0\n"        \
+                     "cmp r1, r2\n"            \
+                     "bhs 1f\n"                \
+                     "movw r1, #:lower16:_estack\n" \
+                     "movt r1, #:upper16:_estack\n" \
+                     "msr msp, r1\n"           \
+                     "isb\n"                   \
+                     "1:\n"                    \
+                     "b " #fn "\n"             \
+                     :                         \
+                     : "i"(CM_FAULT_ROOM))
+
 /* Prints `EVT fault pc=... lr=... cfsr=... hfsr=...` for the exception frame
  * (pc and lr read 0 when frame is NULL: no frame to trust), followed by
  * " <extra>" when extra is not NULL, with polled output, then resets with the
@@ -108,6 +141,10 @@ void cm_fault_report_reset(const uint32_t *frame, const char *extra) __attribute
 /* Whether [addr, addr + len) lies in the image's flash or RAM regions: what a
  * fault handler may read without faulting again. */
 bool cm_addr_readable(uintptr_t addr, size_t len);
+
+/* The generic fault report (CM_FAULT_ENTRY's usual target): a failed
+ * semihosting call is resumed, anything else reported and reset. */
+void cm_fault_report(uint32_t *frame);
 
 /* The reset-cause mark kept in RAM across warm resets: set just before a
  * reset the firmware causes; taken (read and cleared) once at boot. */

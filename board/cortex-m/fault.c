@@ -11,9 +11,9 @@
  * frame's contents unknown and the stack pointer inside the guard, and the
  * handler starts there.  Any push the handler made would fault again, so
  * HardFault_Handler is naked and touches no stack until it has looked at
- * the stack pointer: with less than FAULT_ROOM bytes left above the bottom of
- * the stack it moves the stack pointer to the top of the stack and reports
- * from there.  The stack's contents are dead by then (a reset follows), and
+ * the stack pointer (CM_FAULT_ENTRY in cortexm.h): with less than
+ * CM_FAULT_ROOM bytes left above the bottom of the stack it moves the stack
+ * pointer to the top of the stack and reports from there.  The stack's contents are dead by then (a reset follows), and
  * what the report needs at the top (under 200 bytes) never reaches a frame
  * that did land near the bottom, which is still read for pc and lr.
  */
@@ -24,18 +24,10 @@
 #include "cortexm.h"
 #include "semihost.h"
 
-/* Stack the report needs below the point where a fault arrives: with less,
- * the handler moves to the top of the stack first.  The report path uses
- * under 200 bytes (-fstack-usage: 120 for the line, the callers and the
- * polled console write 8 to 24 each). */
-#define FAULT_ROOM 256u
 #define FRAME_WORDS 8u /* r0 r1 r2 r3 r12 lr pc xpsr */
 
-extern uint32_t _sstack[], _estack[];
+extern uint32_t _sstack[];
 extern const uint8_t _flash_start[], _flash_end[], _ram_start[], _ram_end[];
-
-void cm_fault_report(uint32_t *frame);
-void cm_fault_overflow(const uint32_t *frame);
 
 static bool within(uintptr_t addr, size_t len, const uint8_t *start, const uint8_t *end)
 {
@@ -99,51 +91,24 @@ void cm_fault_report_reset(const uint32_t *frame, const char *extra)
     cm_reset_now(HAL_RESET_FAULT);
 }
 
-/* A fault with room on the stack: the frame is where the handler found it. */
+/* CM_FAULT_ENTRY's target.  A frame below the floor means the stack ran out
+ * and this runs on a fresh stack at its top: a frame stacked into the guard
+ * (MSTKERR) holds nothing to trust, and must not be read there either (the
+ * guard faults; cm_fault_report_reset reads only inside RAM). */
 void cm_fault_report(uint32_t *frame)
 {
+    if ((uintptr_t)frame < (uintptr_t)_sstack + CM_FAULT_ROOM) {
+        cm_fault_report_reset((SCB_CFSR & SCB_CFSR_MSTKERR) ? NULL : frame, "stack=overflow");
+    }
     if (sh_fault_fixup(frame)) {
         return; /* a semihosting call with no host: it fails, the code goes on */
     }
     cm_fault_report_reset(frame, NULL);
 }
 
-/* The stack ran out; this runs at the top of the stack.  A frame that was
- * stacked into the guard (MSTKERR) holds nothing to trust, and it must not
- * be read there either: the guard faults. */
-void cm_fault_overflow(const uint32_t *frame)
-{
-    bool landed = !(SCB_CFSR & SCB_CFSR_MSTKERR) && (uintptr_t)frame >= (uintptr_t)_sstack &&
-                  (uintptr_t)(frame + FRAME_WORDS) <= (uintptr_t)_estack;
-    cm_fault_report_reset(landed ? frame : NULL, "stack=overflow");
-}
-
-/* Picks the stack the faulting code used and hands its frame to C; with the
- * main stack (MSP, which this handler runs on) nearly or wholly spent, first
- * moves to the top of the stack (see the top of this file).  No push before
- * that decision. */
 __attribute__((naked)) void HardFault_Handler(void)
 {
-    __asm__ volatile(
-        "tst lr, #4\n"
-        "ite eq\n"
-        "mrseq r0, msp\n"
-        "mrsne r0, psp\n"
-        "mrs r1, msp\n"
-        "movw r2, #:lower16:_sstack\n"
-        "movt r2, #:upper16:_sstack\n"
-        "add r2, r2, %0\n"
-        "cmp r1, r2\n"
-        "bhs 1f\n"
-        "movw r1, #:lower16:_estack\n"
-        "movt r1, #:upper16:_estack\n"
-        "msr msp, r1\n"
-        "isb\n"
-        "b cm_fault_overflow\n"
-        "1:\n"
-        "b cm_fault_report\n"
-        :
-        : "i"(FAULT_ROOM));
+    CM_FAULT_ENTRY(cm_fault_report);
 }
 
 void MemManage_Handler(void) __attribute__((alias("HardFault_Handler")));

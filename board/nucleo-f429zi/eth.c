@@ -76,6 +76,14 @@ _Static_assert(HAL_ETH_FRAME_MAX <= BUF_SIZE, "hal frame does not fit a buffer")
  * 25 MHz TX/RX clock domain, and a second write within four of those clocks
  * (1.6 us at 10 Mbit/s) can be lost. */
 #define ERRATA_GAP_US        2u
+/* Revision A silicon (REV_ID 0x1000) can bring RMII up in a state where every
+ * received frame fails its CRC.  ST's own STM32CubeF4 LwIP examples handle it
+ * for that revision only (ethernetif.c, RMII_Thread): every 200 ms, once any
+ * good unicast frame has arrived the interface is fine for good; until then,
+ * more than 10 CRC errors re-select RMII in SYSCFG_PMC and reset the MMC
+ * counters.  rmii_watch() does the same from poll(). */
+#define RMII_WATCH_MS        200u
+#define RMII_CRC_ERRORS_MAX  10u
 
 typedef struct {
     volatile uint32_t des0; /* OWN, status; on transmit also FS/LS/TER */
@@ -114,6 +122,8 @@ static bool s_link_up;
 static bool s_link_polled;
 static uint32_t s_link_polled_ms;
 static uint32_t s_rx_dropped;
+static bool s_rmii_watch; /* revision A, no good unicast frame yet */
+static uint32_t s_rmii_watched_ms;
 
 void ETH_IRQHandler(void);
 
@@ -416,6 +426,8 @@ static hal_eth_init_t eth_init(void *ctx, const uint8_t mac[6])
     ETH_DMASR = ETH_DMASR_NIS | ETH_DMASR_RS;
     cm_irq_priority(IRQ_ETH, BOARD_PRIO_ETH);
     cm_irq_enable(IRQ_ETH);
+    s_rmii_watch = DBGMCU_IDCODE_REV_ID(DBGMCU_IDCODE) == DBGMCU_REV_A;
+    s_rmii_watched_ms = 0;
     s_ready = true;
     return HAL_ETH_INIT_OK;
 }
@@ -518,11 +530,30 @@ static void eth_rx_done(void *ctx)
     }
 }
 
+/* The revision A RMII workaround (see RMII_WATCH_MS). */
+static void rmii_watch(uint32_t now_ms)
+{
+    if ((uint32_t)(now_ms - s_rmii_watched_ms) < RMII_WATCH_MS) {
+        return;
+    }
+    s_rmii_watched_ms = now_ms;
+    if (ETH_MMCRGUFCR > 0u) {
+        s_rmii_watch = false;
+    } else if (ETH_MMCRFCECR > RMII_CRC_ERRORS_MAX) {
+        SYSCFG_PMC &= ~SYSCFG_PMC_MII_RMII_SEL;
+        SYSCFG_PMC |= SYSCFG_PMC_MII_RMII_SEL;
+        ETH_MMCCR |= ETH_MMCCR_CR;
+    }
+}
+
 static void eth_poll(void *ctx, uint32_t now_ms)
 {
     (void)ctx;
     if (!s_ready) {
         return;
+    }
+    if (s_rmii_watch) {
+        rmii_watch(now_ms);
     }
     rx_missed_collect();
     /* A release that raced the DMA's suspension would otherwise leave the
