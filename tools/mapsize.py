@@ -18,7 +18,7 @@ COMPONENTS = (
     ("C library", re.compile(r"lib(c|g|m|gcc|nosys|c_nano|g_nano)\.a|crt")),
 )
 FLASH = re.compile(r"^\.(text|rodata|ARM\.exidx|isr_vector)")
-RAM = re.compile(r"^\.(bss|noinit|COMMON)|^COMMON")
+RAM = re.compile(r"^\.(bss|dma|noinit|COMMON)|^COMMON")
 BOTH = re.compile(r"^\.data")
 LINE = re.compile(r"^\s*(\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)$")
 
