@@ -89,7 +89,7 @@ LDFLAGS := $(BOARD_CPU) -Os $(LTO) -flto-partition=none -nostartfiles --specs=na
 
 ELF := $(OUT)/pipebutton.elf
 
-.PHONY: all bootstrap size run test unit integration flash debug clean help boards check bench soak
+.PHONY: all bootstrap size run test unit integration flash debug erase-nvm protect clean help boards check bench soak
 
 all: $(ELF) $(OUT)/pipebutton.bin $(OUT)/pipebutton.hex
 
@@ -99,6 +99,8 @@ help:
 	@echo "make test              install what is missing, then run every test"
 	@echo "make size              flash and RAM use of every board"
 	@echo "make flash / debug     write the image to a connected board / open GDB on it"
+	@echo "make erase-nvm         erase a connected board's configuration and queue (its NVM sectors)"
+	@echo "make protect           read-out protection level 1 on a connected board (asks first)"
 	@echo "make check             cppcheck over the project's own code"
 	@echo "make bench             start-up, delivery and queue drain times in QEMU (emulated ms, -icount shift=4)"
 	@echo "make soak              SOAK_TRIALS (500) power cuts of QEMU around presses and deliveries"
@@ -161,6 +163,12 @@ size:
 
 flash: all
 	$(BOARD_FLASH_CMD)
+
+erase-nvm: all
+	$(BOARD_ERASE_NVM_CMD)
+
+protect:
+	$(BOARD_PROTECT_CMD)
 
 debug: all
 	$(BOARD_DEBUG_CMD)

@@ -1,5 +1,7 @@
 /* The command table and the commands that belong to no other module. */
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +91,7 @@ static void cmd_status(const char *args)
     con_info("console_overruns=%lu", (unsigned long)hal_console_rx_overruns());
     con_info("console_dropped=%lu", (unsigned long)console_tx_dropped());
     con_info("frames_dropped=%lu", (unsigned long)net_frames_dropped());
+    con_info("eth_init_attempts=%lu", (unsigned long)net_eth_init_attempts());
     con_ok(NULL);
 }
 
@@ -99,7 +102,22 @@ static void cmd_reboot(const char *args)
     hal_reset();
 }
 
-/* Bring-up checks of the fault and watchdog paths, for real boards and tests. */
+/* For `diag stack`: the depth test never holds (the compiler cannot see
+ * through the volatile), and each level keeps a buffer live across the call,
+ * so the recursion can be neither flattened into a loop nor made a tail call:
+ * it eats the stack until the guard below it stops it. */
+static unsigned diag_recurse(unsigned depth, const volatile unsigned *limit)
+{
+    volatile uint8_t frame[64];
+    frame[0] = (uint8_t)depth;
+    if (depth >= *limit) {
+        return frame[0];
+    }
+    return diag_recurse(depth + 1u, limit) + frame[0];
+}
+
+/* Bring-up checks of the fault, watchdog and stack-guard paths, for real
+ * boards and tests. */
 static void cmd_diag(const char *args)
 {
     if (strcmp(args, "fault") == 0) {
@@ -113,8 +131,13 @@ static void cmd_diag(const char *args)
         for (;;) {
             /* starve the watchdog */
         }
+    } else if (strcmp(args, "stack") == 0) {
+        con_ok(NULL);
+        hal_console_flush();
+        volatile unsigned limit = UINT_MAX;
+        (void)diag_recurse(0, &limit);
     } else {
-        con_err("bad-argument", "usage: diag fault|watchdog");
+        con_err("bad-argument", "usage: diag fault|watchdog|stack");
     }
 }
 
@@ -130,6 +153,6 @@ const cmd_t cmd_table[] = {
     {"net", "resolve <name>", "look a name up through the configured DNS", cmd_net},
     {"time", "set <iso8601>", "set the clock by hand (until NTP answers)", cmd_time},
     {"reboot", "", "restart the device", cmd_reboot},
-    {"diag", "fault|watchdog", "test the fault or watchdog reset", cmd_diag},
+    {"diag", "fault|watchdog|stack", "test the fault, watchdog or stack-overflow reset", cmd_diag},
     {NULL, NULL, NULL, NULL},
 };

@@ -23,6 +23,12 @@
 #define FRAMES_PER_TASK 8u       /* bounds one pass so the console stays responsive */
 #define SNTP_ANSWER_MS 4000u     /* a request unanswered this long counts as a failed exchange */
 #define DIFF_SEC_1970_2036 2085978496u
+/* A MAC whose init failed is tried again after 1 s, then after twice as long
+ * each time up to a minute: a PHY that is late out of reset is caught at once,
+ * a board without one costs one attempt (up to about 0.6 s of blocking, the
+ * PHY's reset time) a minute. */
+#define ETH_RETRY_FIRST_MS 1000u
+#define ETH_RETRY_MAX_MS 60000u
 
 uint16_t pb_dns_port = 53;
 uint16_t pb_sntp_port = 123;
@@ -32,6 +38,10 @@ typedef enum { REACH_UNKNOWN, REACH_OK, REACH_FAILING } reach_t;
 static struct netif s_netif;
 static const hal_eth_t *s_eth;
 static bool s_eth_ok;
+static bool s_eth_retry;          /* init failed in a way that may heal */
+static uint32_t s_eth_retry_at;   /* hal_millis() of the next attempt */
+static uint32_t s_eth_retry_ms;   /* the wait before the attempt after that */
+static uint32_t s_eth_attempts;
 static bool s_link;
 static bool s_reported_up;
 static uint32_t s_reported_ip;
@@ -106,6 +116,11 @@ const char *net_mac_hex(void)
 uint32_t net_frames_dropped(void)
 {
     return hal_eth_rx_dropped() + ethif_tx_dropped();
+}
+
+uint32_t net_eth_init_attempts(void)
+{
+    return s_eth_attempts;
 }
 
 /* ------------------------------------------------------------ config */
@@ -238,6 +253,50 @@ static void on_status(struct netif *netif)
 
 /* ------------------------------------------------------------ init, task */
 
+static const char *init_failure_name(hal_eth_init_t why)
+{
+    switch (why) {
+    case HAL_ETH_INIT_MAC_RESET:
+        return "mac-reset";
+    case HAL_ETH_INIT_PHY:
+        return "phy";
+    default:
+        return "unusable";
+    }
+}
+
+/* One attempt at bringing the MAC up; on success the rest of the network
+ * starts, on a failure that may heal the next attempt is scheduled. */
+static void eth_start(void)
+{
+    uint8_t mac[6];
+    hal_eth_mac_address(mac);
+    s_eth_attempts++;
+    hal_eth_init_t why = s_eth->ops->init(s_eth->ctx, mac);
+    if (why != HAL_ETH_INIT_OK) {
+        s_eth_retry = why == HAL_ETH_INIT_MAC_RESET || why == HAL_ETH_INIT_PHY;
+        if (s_eth_retry) {
+            con_evt("net down reason=%s retry_in_ms=%lu", init_failure_name(why), (unsigned long)s_eth_retry_ms);
+            s_eth_retry_at = hal_millis() + s_eth_retry_ms;
+            s_eth_retry_ms = s_eth_retry_ms * 2u > ETH_RETRY_MAX_MS ? ETH_RETRY_MAX_MS : s_eth_retry_ms * 2u;
+        } else {
+            con_evt("net down reason=%s", init_failure_name(why)); /* status keeps net=down; nothing is sent */
+        }
+        return;
+    }
+    s_eth_retry = false;
+    s_eth_ok = true;
+    cfg_add_listener(on_cfg_change);
+    netif_set_up(&s_netif);
+    s_link = s_eth->ops->link_up(s_eth->ctx);
+    if (s_link) {
+        netif_set_link_up(&s_netif);
+    }
+    apply_dns();
+    apply_ntp();
+    apply_ip();
+}
+
 void net_init(void)
 {
     static const char hex[] = "0123456789abcdef";
@@ -263,27 +322,19 @@ void net_init(void)
     netif_set_status_callback(&s_netif, on_status);
     netif_set_link_callback(&s_netif, on_status);
 
-    s_eth_ok = s_eth->ops->init(s_eth->ctx, mac) == HAL_ETH_OK;
-    if (!s_eth_ok) {
-        return; /* status keeps saying net=down; nothing is ever sent */
-    }
-    cfg_add_listener(on_cfg_change);
-    netif_set_up(&s_netif);
-    s_link = s_eth->ops->link_up(s_eth->ctx);
-    if (s_link) {
-        netif_set_link_up(&s_netif);
-    }
-    apply_dns();
-    apply_ntp();
-    apply_ip();
+    s_eth_retry_ms = ETH_RETRY_FIRST_MS;
+    eth_start();
 }
 
 void net_task(void)
 {
+    uint32_t now = hal_millis();
     if (!s_eth_ok) {
+        if (s_eth_retry && (int32_t)(now - s_eth_retry_at) >= 0) {
+            eth_start();
+        }
         return;
     }
-    uint32_t now = hal_millis();
     s_eth->ops->poll(s_eth->ctx, now);
     bool link = s_eth->ops->link_up(s_eth->ctx);
     if (link != s_link) {

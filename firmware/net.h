@@ -32,4 +32,9 @@ const char *net_mac_hex(void);
 /* Frames dropped in either direction since boot. */
 uint32_t net_frames_dropped(void);
 
+/* Times the MAC's init has been tried since boot (1 when it came up at once;
+ * a failed init is retried with back-off and reported as EVT net down
+ * reason=...). */
+uint32_t net_eth_init_attempts(void);
+
 #endif

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "crc32.h"
-#include "hal_wdt.h"
 
 #define HDR_MAGIC 0x54534250u /* "PBST" */
 #define FORMAT_VERSION 1u
@@ -86,8 +85,9 @@ static int m_program(uint32_t off, const void *data, size_t len)
 
 static int m_erase_half(unsigned half)
 {
+    /* A real sector erase takes up to seconds; the driver feeds the
+     * watchdog meanwhile (hal_nvm.h). */
     for (uint32_t u = 0; u < s.half_size; u += s.unit) {
-        hal_wdt_feed(); /* a real sector erase takes up to seconds */
         if (s.ram != NULL) {
             memset(s.ram + base(half) + u, 0xFF, s.unit);
         } else if (hal_nvm_erase(s.region, base(half) + u) != HAL_NVM_OK) {

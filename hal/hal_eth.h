@@ -10,7 +10,9 @@
  *  - The driver's receive interrupt only records that frames wait (in the
  *    MAC's FIFO or DMA ring); the superloop takes them with rx_peek/rx_read/
  *    rx_done, so lwIP is only ever entered from the superloop.
- *  - Nothing is sent before init() returned 0.
+ *  - Nothing is sent before init() returned HAL_ETH_INIT_OK.
+ *  - init() may be called again after it failed (the network glue retries
+ *    with back-off); each call starts the MAC from reset.
  */
 #ifndef HAL_ETH_H
 #define HAL_ETH_H
@@ -24,13 +26,23 @@
 typedef enum {
     HAL_ETH_OK = 0,
     HAL_ETH_BUSY = -1,   /* no room to transmit now: try again later */
-    HAL_ETH_ERROR = -2,  /* the frame was refused (too long, MAC fault) */
-    HAL_ETH_NO_HW = -3   /* init: no MAC or PHY answered */
+    HAL_ETH_ERROR = -2   /* the frame was refused (too long, MAC fault) */
 } hal_eth_status_t;
 
+/* Why init() failed.  The first two may heal (a PHY still in reset, its
+ * reference clock not yet running) and are retried; the last never will on
+ * this run. */
+typedef enum {
+    HAL_ETH_INIT_OK = 0,
+    HAL_ETH_INIT_MAC_RESET, /* the MAC's reset did not complete (no reference clock from the PHY) */
+    HAL_ETH_INIT_PHY,       /* the PHY did not answer on MDIO, or its reset did not complete */
+    HAL_ETH_INIT_UNUSABLE   /* the MAC cannot work on this run (e.g. the core clock is below its minimum) */
+} hal_eth_init_t;
+
 typedef struct {
-    /* Brings the MAC (and PHY) up with this station address; 0 or <0. */
-    int (*init)(void *ctx, const uint8_t mac[6]);
+    /* Brings the MAC (and PHY) up with this station address.  Blocks for at
+     * most about a second (a PHY reset). */
+    hal_eth_init_t (*init)(void *ctx, const uint8_t mac[6]);
 
     /* Transmit one frame in pieces: begin(total length), write(...) until
      * total bytes were given, end() hands it to the wire.  begin returns

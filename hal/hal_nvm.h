@@ -1,18 +1,36 @@
 /*
  * Non-volatile memory with NOR-flash rules: an erase sets a whole erase unit
  * to 0xFF; programming can only clear bits (the result is old AND new).
- * Every board provides the same regions; the store above it keeps data safe
- * across a power cut at any single write.
+ * Every board provides the same regions; the store and the queue above it
+ * keep data safe across a power cut at any single write.
  *
- * All calls block until done (a sector erase may take a second or two on a
- * real chip: callers feed the watchdog around it).  Offsets are from the
- * region's start.
+ * All calls block until done.  Offsets are from the region's start.
+ *
+ * Program granularity: any offset and length inside the region, no
+ * alignment.  Bytes are programmed in ascending address order in units of at
+ * most 4 bytes (an aligned word at most).  A power cut during
+ * hal_nvm_program leaves the bytes before some point programmed, at most one
+ * unit after it partly programmed (each of its bits old, or old AND new), and
+ * the rest as they were; a cut during hal_nvm_erase leaves that erase unit in
+ * any state.
+ *
+ * The watchdog: the driver, and only the driver, keeps it fed for the time the
+ * medium takes.  It feeds at least once per HAL_NVM_FEED_MS of program or
+ * erase work, counted across calls, so neither one long call (a 128 KB sector
+ * erase: up to 2 s on the NUCLEO) nor a run of short ones (a queue compaction
+ * copying a whole erase unit in 128-byte calls: 128 KB, up to 3.3 s there)
+ * starves it.  Callers never feed on the medium's account; the time they
+ * spend between calls counts like any other work.
  */
 #ifndef HAL_NVM_H
 #define HAL_NVM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The longest stretch of medium work between two watchdog feeds (see above),
+ * well inside the watchdog's shortest time-out (hal_wdt.h). */
+#define HAL_NVM_FEED_MS 100u
 
 typedef enum {
     HAL_NVM_CONFIG = 0, /* configuration, secret, trust anchors, boot counter */

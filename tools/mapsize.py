@@ -106,7 +106,7 @@ def section_totals(elf):
         elif name == ".data":
             flash += size
             ram += size
-        elif name in (".bss", ".noinit"):
+        elif name in (".bss", ".dma", ".noinit"):
             ram += size
     return flash, ram
 

@@ -7,6 +7,8 @@
 #ifndef CORTEXM_H
 #define CORTEXM_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hal_reset.h"
@@ -33,6 +35,25 @@
 #define SCB_SHCSR_MEMFAULTENA  (1u << 16)
 #define SCB_SHCSR_BUSFAULTENA  (1u << 17)
 #define SCB_SHCSR_USGFAULTENA  (1u << 18)
+#define SCB_CFSR_MSTKERR       (1u << 4)  /* MemManage on exception entry stacking */
+
+/* Memory protection unit (PMSAv7: the Cortex-M3 and M4 alike) */
+#define MPU_TYPE   REG32(0xE000ED90u)
+#define MPU_CTRL   REG32(0xE000ED94u)
+#define MPU_RNR    REG32(0xE000ED98u)
+#define MPU_RBAR   REG32(0xE000ED9Cu)
+#define MPU_RASR   REG32(0xE000EDA0u)
+#define MPU_TYPE_DREGION(t)  (((t) >> 8) & 0xFFu)
+#define MPU_CTRL_ENABLE      (1u << 0)
+#define MPU_CTRL_PRIVDEFENA  (1u << 2)  /* the default map wherever no region applies */
+#define MPU_RASR_ENABLE      (1u << 0)
+#define MPU_RASR_SIZE(log2)  (((uint32_t)(log2) - 1u) << 1) /* a region of 2^log2 bytes */
+#define MPU_RASR_AP_NONE     (0x0u << 24)
+#define MPU_RASR_XN          (1u << 28)
+
+/* Core debug */
+#define DHCSR REG32(0xE000EDF0u)
+#define DHCSR_C_DEBUGEN (1u << 0) /* a debugger has enabled halting debug */
 
 /* SysTick */
 #define SYST_CSR   REG32(0xE000E010u)
@@ -72,6 +93,58 @@ void cm_tick_start(uint32_t core_hz);
 
 /* Enables the configurable faults so CFSR tells what happened. */
 void cm_faults_enable(void);
+
+/* Makes the address range below the main stack (linker/sections.ld) an MPU
+ * region nobody may access, so a stack overflow faults at once.  Called by
+ * Reset_Handler before main(). */
+void cm_stack_guard_enable(void);
+
+/* Stack a fault report needs below the point where the fault arrives (under
+ * 200 bytes by -fstack-usage: 120 for the line, the callers and the polled
+ * console write 8 to 24 each); with less left, CM_FAULT_ENTRY moves to the
+ * top of the stack first. */
+#define CM_FAULT_ROOM 256u
+
+/* The body of a naked handler for a fault, or an exception that ends like
+ * one: r0 = the exception frame (thread mode runs on the main stack), then,
+ * if the main stack has less than CM_FAULT_ROOM bytes left (it overflowed,
+ * or nearly), the stack pointer moves to the top of the stack, whose contents
+ * are dead (a reset follows); no push happens before that.  Then fn(frame):
+ * a frame below _sstack + CM_FAULT_ROOM tells fn it runs on the fresh stack.
+ * board/cortex-m/fault.c explains why this works. */
+#define CM_FAULT_ENTRY(fn)                     \
+    __asm__ volatile("tst lr, #4\n"            \
+                     "ite eq\n"                \
+                     "mrseq r0, msp\n"         \
+                     "mrsne r0, psp\n"         \
+                     "mrs r1, msp\n"           \
+                     "movw r2, #:lower16:_sstack\n" \
+                     "movt r2, #:upper16:_sstack\n" \
+                     "add r2, r2, %0\n"        \
+                     "cmp r1, r2\n"            \
+                     "bhs 1f\n"                \
+                     "movw r1, #:lower16:_estack\n" \
+                     "movt r1, #:upper16:_estack\n" \
+                     "msr msp, r1\n"           \
+                     "isb\n"                   \
+                     "1:\n"                    \
+                     "b " #fn "\n"             \
+                     :                         \
+                     : "i"(CM_FAULT_ROOM))
+
+/* Prints `EVT fault pc=... lr=... cfsr=... hfsr=...` for the exception frame
+ * (pc and lr read 0 when frame is NULL: no frame to trust), followed by
+ * " <extra>" when extra is not NULL, with polled output, then resets with the
+ * fault mark.  For handlers of events that end like a fault. */
+void cm_fault_report_reset(const uint32_t *frame, const char *extra) __attribute__((noreturn));
+
+/* Whether [addr, addr + len) lies in the image's flash or RAM regions: what a
+ * fault handler may read without faulting again. */
+bool cm_addr_readable(uintptr_t addr, size_t len);
+
+/* The generic fault report (CM_FAULT_ENTRY's usual target): a failed
+ * semihosting call is resumed, anything else reported and reset. */
+void cm_fault_report(uint32_t *frame);
 
 /* The reset-cause mark kept in RAM across warm resets: set just before a
  * reset the firmware causes; taken (read and cleared) once at boot. */

@@ -61,10 +61,16 @@ long sh_flen(int fd)
 
 int sh_fault_fixup(uint32_t *frame)
 {
+    if (!cm_addr_readable((uintptr_t)frame, 8u * sizeof frame[0])) {
+        return 0;
+    }
     uint32_t pc = frame[6];
     /* With no debugger the BKPT escalates to HardFault: DEBUGEVT on silicon,
-     * FORCED in QEMU's model. */
-    if (!(SCB_HFSR & (HFSR_DEBUGEVT | HFSR_FORCED)) || *(const volatile uint16_t *)(uintptr_t)pc != BKPT_SEMIHOST) {
+     * FORCED in QEMU's model.  The stacked PC is checked before the
+     * instruction there is read: after a jump to nowhere, that read would
+     * fault inside HardFault, and a fault there locks the core up. */
+    if (!(SCB_HFSR & (HFSR_DEBUGEVT | HFSR_FORCED)) || (pc & 1u) != 0 || !cm_addr_readable(pc, 2u) ||
+        *(const volatile uint16_t *)(uintptr_t)pc != BKPT_SEMIHOST) {
         return 0;
     }
     SCB_HFSR = HFSR_DEBUGEVT | HFSR_FORCED; /* write-one-to-clear */

@@ -34,6 +34,7 @@ void Reset_Handler(void)
     for (uint32_t *p = _sstack; (uintptr_t)p < sp - 64u; p++) {
         *p = STACK_PAINT;
     }
+    cm_stack_guard_enable();
     for (void (**fn)(void) = __init_array_start; fn < __init_array_end; fn++) {
         (*fn)();
     }

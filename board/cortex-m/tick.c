@@ -48,7 +48,9 @@ void hal_tick_set_hook(hal_tick_hook_t hook)
     s_hook = hook;
 }
 
-void hal_idle(void)
+/* Weak: a board whose chip needs something around the WFI (an erratum)
+ * provides its own. */
+__attribute__((weak)) void hal_idle(void)
 {
     /* An interrupt that lands between the superloop's last look at its work
      * and this WFI is served at once; its work waits for the next tick at most. */

@@ -6,7 +6,9 @@ BOARD_DEFS     :=
 
 # QEMU is this board's flasher: there is no silicon to write, so `make flash`
 # says so and points at `make run`.
-BOARD_FLASH_CMD = @echo "lm3s6965evb runs in QEMU: nothing to flash. Use 'make run' (or 'make debug')." 
+BOARD_FLASH_CMD = @echo "lm3s6965evb runs in QEMU: nothing to flash. Use 'make run' (or 'make debug')."
+BOARD_ERASE_NVM_CMD = @echo "lm3s6965evb runs in QEMU: its NVM is the file pipebutton-nvm.bin in QEMU's folder (build/run/ for 'make run'); delete it for a factory reset."
+BOARD_PROTECT_CMD = @echo "lm3s6965evb runs in QEMU: there is no flash to protect."
 
 # GDB on QEMU's gdbstub.  QEMU starts halted in a scratch folder and ends when
 # GDB does.  GDB_ARGS adds GDB options (e.g. -batch -ex ... for scripts).

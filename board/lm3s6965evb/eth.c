@@ -74,7 +74,7 @@ static bool link_read(void)
     return !s_eth.phy_present || (phy_read(PHY_MR1_BMSR) & PHY_BMSR_LINK) != 0;
 }
 
-static int eth_init(void *ctx, const uint8_t mac[6])
+static hal_eth_init_t eth_init(void *ctx, const uint8_t mac[6])
 {
     (void)ctx;
     SYSCTL_RCGC2 |= SYSCTL_RCGC2_EMAC0 | SYSCTL_RCGC2_EPHY0;
@@ -92,7 +92,7 @@ static int eth_init(void *ctx, const uint8_t mac[6])
 
     uint32_t id = ((uint32_t)phy_read(PHY_MR2_ID1) << 16) | phy_read(PHY_MR3_ID2);
     if (id == 0xFFFFFFFFu) {
-        return HAL_ETH_NO_HW;
+        return HAL_ETH_INIT_PHY; /* MDIO timed out or nothing drove it */
     }
     s_eth.phy_present = id != 0;
     s_eth.up = link_read();
@@ -104,7 +104,7 @@ static int eth_init(void *ctx, const uint8_t mac[6])
     MAC_IM = MAC_INT_RX | MAC_INT_FOV;
     cm_irq_priority(IRQ_ETH, 0x80);
     cm_irq_enable(IRQ_ETH);
-    return HAL_ETH_OK;
+    return HAL_ETH_INIT_OK;
 }
 
 static int eth_tx_begin(void *ctx, size_t len)

@@ -7,11 +7,17 @@
  * Layout of the file: the configuration region (64 KB, 16 KB erase units),
  * then the queue region (256 KB: a ring of 16 units).  A file from older
  * firmware is shorter and grows with erased bytes.
+ *
+ * The watchdog (hal_nvm.h): host file I/O is quick, but a loaded host can
+ * stall it, so the driver feeds between chunks once HAL_NVM_FEED_MS have
+ * passed since it last fed.
  */
 #include <stdbool.h>
 #include <string.h>
 
 #include "hal_nvm.h"
+#include "hal_time.h"
+#include "hal_wdt.h"
 #include "semihost.h"
 
 #define NVM_FILE "pipebutton-nvm.bin"
@@ -23,6 +29,15 @@
 
 static int s_fd = -1;
 static bool s_tried;
+static uint32_t s_fed_at;
+
+static void keep_fed(void)
+{
+    if ((uint32_t)(hal_millis() - s_fed_at) >= HAL_NVM_FEED_MS) {
+        hal_wdt_feed();
+        s_fed_at = hal_millis();
+    }
+}
 
 static uint32_t region_base(hal_nvm_region_t region)
 {
@@ -43,6 +58,7 @@ static int fill_erased(uint32_t from, uint32_t to)
         return -1;
     }
     for (uint32_t at = from; at < to; at += CHUNK) {
+        keep_fed();
         if (sh_write(s_fd, ff, CHUNK) != 0) {
             return -1;
         }
@@ -126,6 +142,7 @@ int hal_nvm_program(hal_nvm_region_t region, uint32_t offset, const void *data, 
             n = CHUNK;
         }
         uint32_t at = region_base(region) + offset + (uint32_t)done;
+        keep_fed();
         if (sh_seek(s_fd, at) != 0 || sh_read(s_fd, cur, n) != 0) {
             return HAL_NVM_ERR_IO;
         }

@@ -197,11 +197,88 @@ hal_reset_cause_t hal_reset_cause(void)
     return s_reset_cause;
 }
 
+/* ---------------------------------------------------------------- NMI */
+
+/*
+ * The clock security system's NMI (clock.c arms it while the ST-LINK's HSE
+ * drives the PLL).  By the time it is taken the hardware has moved the system
+ * clock to the 16 MHz HSI and stopped the PLL, but left the bus dividers set
+ * for 180 MHz: the console would run at about a eleventh of its baud rate and
+ * the tick eleven times slow.  The handler clears CSSF (until it is cleared
+ * the NMI is taken again and again), brings the PLL back up from the HSI
+ * (180 MHz, every derived clock as before, so the polled console write is
+ * readable), then reports it like a fault and resets:
+ *
+ *   EVT fault pc=0x... lr=0x... cfsr=0x00000000 hfsr=0x00000000 clock=hse-lost
+ *
+ * (pc and lr: where the code was when the clock failed).  The next boot finds
+ * no HSE and runs from the HSI through the PLL, or from the HSE again if it
+ * came back: `EVT boot ... reset=fault`.  Any other NMI is reported as a fault.
+ */
+void board_nmi(uint32_t *frame);
+
+__attribute__((used)) /* reached only from CM_FAULT_ENTRY's assembly, which LTO does not read */
+void board_nmi(uint32_t *frame)
+{
+    if (RCC_CIR & RCC_CIR_CSSF) {
+        RCC_CIR |= RCC_CIR_CSSC;
+        (void)board_clock_hse_lost();
+        cm_fault_report_reset(frame, "clock=hse-lost");
+    }
+    cm_fault_report(frame);
+}
+
+__attribute__((naked)) void NMI_Handler(void)
+{
+    CM_FAULT_ENTRY(board_nmi);
+}
+
+/* ---------------------------------------------------------------- idle */
+
+/*
+ * ES0206 "Debugging Sleep/Stop mode with WFE/WFI entry": while DBGMCU_CR's
+ * DBG_SLEEP is set, the instructions fetched right after a WFI can be wrong
+ * when the core wakes, and the errata's workaround is to follow the WFI with
+ * NOPs.  OpenOCD's stm32f4x.cfg sets DBG_SLEEP on every connect, `make flash`
+ * included, and it stays set until a power cycle, so a board flashed and left
+ * running meets it.  Here the WFI also opens an aligned 16-byte flash line
+ * that holds nothing but NOPs and the return: whatever the prefetch fetched
+ * around the WFI when it stopped is harmless.  (Others report a WFI at an
+ * address ending in 4 as the trigger; this one never is.)  hal_board_init
+ * also clears DBGMCU_CR when no debugger is attached.
+ */
+__attribute__((naked, noinline, aligned(16))) static void wfi_line(void)
+{
+    __asm__ volatile(
+        "wfi\n"
+        "nop\n"
+        "nop\n"
+        "nop\n"
+        "bx lr\n"
+        "nop\n"
+        "nop\n"
+        "nop\n");
+}
+
+void hal_idle(void)
+{
+    /* An interrupt that lands between the superloop's last look at its work
+     * and this WFI is served at once; its work waits for the next tick at most. */
+    __asm__ volatile("dsb" ::: "memory");
+    wfi_line();
+}
+
 /* ---------------------------------------------------------------- board */
 
 void hal_board_init(void)
 {
     s_reset_cause = reset_cause_capture();
+    /* A debugger sets DBGMCU_CR (sleep, stop and standby kept debuggable) and
+     * it survives every reset but a power cycle; with none attached
+     * (DHCSR.C_DEBUGEN clear), nobody needs it. */
+    if (!(DHCSR & DHCSR_C_DEBUGEN)) {
+        DBGMCU_CR = 0;
+    }
     cm_faults_enable();
     (void)board_clock_init();
     pins_init();

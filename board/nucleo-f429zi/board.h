@@ -100,6 +100,10 @@ typedef enum {
 /* Sets up the clock tree (falling back as board_clock_t lists) and returns
  * what it achieved.  The frequencies below follow the outcome. */
 board_clock_t board_clock_init(void);
+/* The HSE is gone (none at start-up, or the clock security system saw it
+ * fail): the same PLL settings from the internal RC (the same frequencies
+ * everywhere), else the bare RC.  Usable from the NMI handler. */
+board_clock_t board_clock_hse_lost(void);
 board_clock_t board_clock_source(void);
 /* "hse-pll", "hsi-pll" or "hsi", for a `status` line once the hal carries
  * board-specific facts. */

@@ -11,11 +11,21 @@ BOARD_DEFS     :=
 FLASHER         ?= openocd
 OPENOCD         ?= openocd
 OPENOCD_BOARD   ?= board/st_nucleo_f4.cfg
+ST_FLASH        ?= st-flash
 ifeq ($(FLASHER),st-flash)
-BOARD_FLASH_CMD = st-flash --reset write $(OUT)/pipebutton.bin 0x08000000
+BOARD_FLASH_CMD = $(ST_FLASH) --reset write $(OUT)/pipebutton.bin 0x08000000
 else
 BOARD_FLASH_CMD = $(OPENOCD) -f $(OPENOCD_BOARD) -c "program $(ELF) verify reset exit"
 endif
+
+# `make erase-nvm`: erases the NVM sectors (configuration and queue), taken
+# from the image's linker symbols.  `make protect`: read-out protection level
+# 1, after a warning and a typed confirmation (CONFIRM=yes skips it).  Both
+# through FLASHER, like `make flash`; see prod.sh and the README.
+BOARD_PROD = env FLASHER=$(FLASHER) OPENOCD=$(OPENOCD) OPENOCD_BOARD=$(OPENOCD_BOARD) ST_FLASH=$(ST_FLASH) \
+	NM=$(CROSS)nm CONFIRM=$(CONFIRM) bash board/nucleo-f429zi/prod.sh
+BOARD_ERASE_NVM_CMD = @$(BOARD_PROD) erase-nvm $(ELF) $(OUT)
+BOARD_PROTECT_CMD = @$(BOARD_PROD) protect $(ELF) $(OUT)
 
 # `make debug`: OpenOCD in the background as the GDB server, GDB in the
 # foreground, OpenOCD stopped when GDB exits (see debug.sh).  GDB_ARGS adds GDB

@@ -3,7 +3,9 @@
  * (HSE bypass) through the PLL with the regulator in over-drive, falling back
  * to the internal 16 MHz RC, through the PLL or, failing that, directly.
  * Every wait is bounded, so a board with a missing clock still boots and says
- * so instead of hanging before the console exists.
+ * so instead of hanging before the console exists.  While the HSE drives the
+ * PLL, the clock security system watches it; its NMI (board.c) falls back to
+ * the internal RC and reports.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -77,14 +79,19 @@ static void run_on_hsi(void)
     s_cycles_per_us = BOARD_HSI_HZ / 1000000u;
     s_sysclk_hz = BOARD_HSI_HZ;
     s_pclk1_hz = BOARD_HSI_HZ;
-    PWR_CR &= ~(PWR_CR_ODSWEN | PWR_CR_ODEN);
+    /* RM0090 5.1.4, leaving over-drive with the system clock off the PLL:
+     * first the regulator switches back (ODSWEN), wait until it has (ODSWRDY
+     * clears; the system clock stalls meanwhile), only then over-drive off. */
+    PWR_CR &= ~PWR_CR_ODSWEN;
     (void)board_wait(&PWR_CSR, PWR_CSR_ODSWRDY, 0, TIMEOUT_OD_US);
+    PWR_CR &= ~PWR_CR_ODEN;
     RCC_CR &= ~RCC_CR_PLLON;
     (void)board_wait(&RCC_CR, RCC_CR_PLLRDY, 0, TIMEOUT_PLL_US);
 }
 
 static void hse_stop(void)
 {
+    RCC_CR &= ~RCC_CR_CSSON; /* stopping the HSE on purpose is not a failure */
     RCC_CR &= ~RCC_CR_HSEON;
     (void)board_wait(&RCC_CR, RCC_CR_HSERDY, 0, TIMEOUT_HSE_US);
     RCC_CR &= ~RCC_CR_HSEBYP;
@@ -148,10 +155,20 @@ board_clock_t board_clock_init(void)
 
     if (hse_start() && pll_start(RCC_PLLCFGR_PLLSRC_HSE | RCC_PLLCFGR_PLLM(BOARD_PLL_M_HSE)) &&
         switch_to_pll()) {
+        /* The clock security system watches the HSE from now on: if the
+         * ST-LINK stops driving it (re-enumerated, reflashed, unplugged from
+         * a board powered elsewhere), the hardware switches to the HSI at
+         * once and raises NMI (board_clock_hse_lost). */
+        RCC_CR |= RCC_CR_CSSON;
         s_source = BOARD_CLOCK_HSE_PLL;
         return s_source;
     }
     /* No MCO on PH0: its solder bridge opened, or an ST-LINK that does not drive it. */
+    return board_clock_hse_lost();
+}
+
+board_clock_t board_clock_hse_lost(void)
+{
     run_on_hsi();
     hse_stop();
     if (pll_start(RCC_PLLCFGR_PLLM(BOARD_PLL_M_HSI)) && switch_to_pll()) {

@@ -72,13 +72,14 @@ static bool sample(uint32_t *out)
     return true;
 }
 
-/* Clears the error flags, re-enables the RNG and keeps its first sample for
- * the continuous test.  A clock error that persists (CECS) stops the RNG, so
- * the first sample never comes and this fails. */
+/* Restarts the RNG and keeps its first sample for the continuous test, in
+ * RM0090's order for a seed error (24.3.2): clear SEIS first, then clear and
+ * set RNGEN, which reseeds.  A clock error that persists (CECS) stops the
+ * RNG, so the first sample never comes and this fails. */
 static bool restart(void)
 {
-    RNG_CR &= ~RNG_CR_RNGEN;
     RNG_SR = 0u; /* clears SEIS and CEIS (rc_w0); the other bits are read-only */
+    RNG_CR &= ~RNG_CR_RNGEN;
     RNG_CR |= RNG_CR_RNGEN;
     s_primed = sample(&s_last);
     return s_primed;

@@ -76,6 +76,14 @@ _Static_assert(HAL_ETH_FRAME_MAX <= BUF_SIZE, "hal frame does not fit a buffer")
  * 25 MHz TX/RX clock domain, and a second write within four of those clocks
  * (1.6 us at 10 Mbit/s) can be lost. */
 #define ERRATA_GAP_US        2u
+/* Revision A silicon (REV_ID 0x1000) can bring RMII up in a state where every
+ * received frame fails its CRC.  ST's own STM32CubeF4 LwIP examples handle it
+ * for that revision only (ethernetif.c, RMII_Thread): every 200 ms, once any
+ * good unicast frame has arrived the interface is fine for good; until then,
+ * more than 10 CRC errors re-select RMII in SYSCFG_PMC and reset the MMC
+ * counters.  rmii_watch() does the same from poll(). */
+#define RMII_WATCH_MS        200u
+#define RMII_CRC_ERRORS_MAX  10u
 
 typedef struct {
     volatile uint32_t des0; /* OWN, status; on transmit also FS/LS/TER */
@@ -91,12 +99,15 @@ typedef enum {
     PHY_NONE      /* ID 0: a model without PHY registers, link always up */
 } phy_kind_t;
 
-/* Plain statics: the linker puts .bss in SRAM (linker/stm32f429zi.ld), the
- * only RAM the Ethernet DMA reaches.  eth_init checks that it stays so. */
-static eth_desc_t s_rx_desc[BOARD_ETH_RX_BUFS];
-static eth_desc_t s_tx_desc[BOARD_ETH_TX_BUFS];
-static uint8_t s_rx_buf[BOARD_ETH_RX_BUFS][BUF_SIZE] __attribute__((aligned(4)));
-static uint8_t s_tx_buf[BOARD_ETH_TX_BUFS][BUF_SIZE] __attribute__((aligned(4)));
+/* Everything the Ethernet DMA reads or writes is in .dma, which
+ * linker/sections.ld places in SRAM and asserts is there: the DMA cannot reach
+ * the CCM at 0x10000000.  Not zeroed at start-up: rings_init writes every
+ * descriptor word, and a buffer is read only after the DMA filled it. */
+#define DMA_MEMORY __attribute__((section(".dma"), aligned(4)))
+static eth_desc_t s_rx_desc[BOARD_ETH_RX_BUFS] DMA_MEMORY;
+static eth_desc_t s_tx_desc[BOARD_ETH_TX_BUFS] DMA_MEMORY;
+static uint8_t s_rx_buf[BOARD_ETH_RX_BUFS][BUF_SIZE] DMA_MEMORY;
+static uint8_t s_tx_buf[BOARD_ETH_TX_BUFS][BUF_SIZE] DMA_MEMORY;
 
 static bool s_ready;
 static phy_kind_t s_phy;
@@ -111,6 +122,8 @@ static bool s_link_up;
 static bool s_link_polled;
 static uint32_t s_link_polled_ms;
 static uint32_t s_rx_dropped;
+static bool s_rmii_watch; /* revision A, no good unicast frame yet */
+static uint32_t s_rmii_watched_ms;
 
 void ETH_IRQHandler(void);
 
@@ -191,28 +204,28 @@ static bool mdio_write(unsigned reg, uint16_t value)
 
 /* ---------------------------------------------------------------- PHY */
 
-static int phy_init(void)
+static hal_eth_init_t phy_init(void)
 {
     uint16_t id1;
     uint16_t id2;
     if (!mdio_read(PHY_ID1, &id1) || !mdio_read(PHY_ID2, &id2)) {
-        return HAL_ETH_NO_HW;
+        return HAL_ETH_INIT_PHY;
     }
     uint32_t id = ((uint32_t)id1 << 16) | id2;
     if (id == PHY_ID_NOBODY) {
-        return HAL_ETH_NO_HW;
+        return HAL_ETH_INIT_PHY;
     }
     if (id == 0) {
         /* Answers but has no registers (an emulator's model): the project's
          * rule is an always-up link. */
         s_phy = PHY_NONE;
-        return HAL_ETH_OK;
+        return HAL_ETH_INIT_OK;
     }
     s_phy = (id & PHY_ID_MODEL) == LAN8742A_ID ? PHY_LAN8742A : PHY_OTHER;
 
     /* From a known state whatever a previous run or a debugger left. */
     if (!mdio_write(PHY_BMCR, BMCR_RESET)) {
-        return HAL_ETH_NO_HW;
+        return HAL_ETH_INIT_PHY;
     }
     bool reset_done = false;
     for (uint32_t ms = 0; ms < TIMEOUT_PHY_RESET_MS && !reset_done; ms++) {
@@ -221,14 +234,14 @@ static int phy_init(void)
         reset_done = mdio_read(PHY_BMCR, &bmcr) && (bmcr & BMCR_RESET) == 0;
     }
     if (!reset_done) {
-        return HAL_ETH_NO_HW;
+        return HAL_ETH_INIT_PHY;
     }
     /* Advertises everything it can (ANAR's reset value); the link comes up
      * seconds later and poll() notices. */
     if (!mdio_write(PHY_BMCR, BMCR_ANEN | BMCR_ANRESTART)) {
-        return HAL_ETH_NO_HW;
+        return HAL_ETH_INIT_PHY;
     }
-    return HAL_ETH_OK;
+    return HAL_ETH_INIT_OK;
 }
 
 /* What the link came up with, as MACCR's FES (100 Mbit/s) and DM (full
@@ -333,7 +346,7 @@ static void rx_release(void)
 
 /* ---------------------------------------------------------------- ops */
 
-static int eth_init(void *ctx, const uint8_t mac[6])
+static hal_eth_init_t eth_init(void *ctx, const uint8_t mac[6])
 {
     (void)ctx;
     s_ready = false;
@@ -342,11 +355,11 @@ static int eth_init(void *ctx, const uint8_t mac[6])
     cm_irq_disable(IRQ_ETH);
 
     if (board_sysclk_hz() < ETH_MIN_HCLK_HZ) {
-        return HAL_ETH_ERROR; /* on the 16 MHz fallback clock: see board_clock_init */
+        return HAL_ETH_INIT_UNUSABLE; /* on the 16 MHz fallback clock: see board_clock_init */
     }
     if (!in_sram(s_rx_desc, sizeof s_rx_desc) || !in_sram(s_tx_desc, sizeof s_tx_desc) ||
         !in_sram(s_rx_buf, sizeof s_rx_buf) || !in_sram(s_tx_buf, sizeof s_tx_buf)) {
-        return HAL_ETH_ERROR; /* the linker script moved .bss out of the DMA's reach */
+        return HAL_ETH_INIT_UNUSABLE; /* cannot happen: the linker script asserts .dma is in SRAM */
     }
 
     /* RM0090 wants RMII chosen while the MAC is held in reset and before its
@@ -367,14 +380,14 @@ static int eth_init(void *ctx, const uint8_t mac[6])
      * the PHY drives REF_CLK. */
     ETH_DMABMR |= ETH_DMABMR_SR;
     if (!board_wait(&ETH_DMABMR, ETH_DMABMR_SR, 0u, TIMEOUT_DMA_RESET_US)) {
-        return HAL_ETH_NO_HW;
+        return HAL_ETH_INIT_MAC_RESET;
     }
 
     /* HCLK = SYSCLK on this board (AHB prescaler 1). */
     s_mdio_cr = mdc_range(board_sysclk_hz());
     ETH_MACMIIAR = s_mdio_cr;
-    int rc = phy_init();
-    if (rc != HAL_ETH_OK) {
+    hal_eth_init_t rc = phy_init();
+    if (rc != HAL_ETH_INIT_OK) {
         return rc;
     }
 
@@ -413,8 +426,10 @@ static int eth_init(void *ctx, const uint8_t mac[6])
     ETH_DMASR = ETH_DMASR_NIS | ETH_DMASR_RS;
     cm_irq_priority(IRQ_ETH, BOARD_PRIO_ETH);
     cm_irq_enable(IRQ_ETH);
+    s_rmii_watch = DBGMCU_IDCODE_REV_ID(DBGMCU_IDCODE) == DBGMCU_REV_A;
+    s_rmii_watched_ms = 0;
     s_ready = true;
-    return HAL_ETH_OK;
+    return HAL_ETH_INIT_OK;
 }
 
 static int eth_tx_begin(void *ctx, size_t len)
@@ -515,11 +530,30 @@ static void eth_rx_done(void *ctx)
     }
 }
 
+/* The revision A RMII workaround (see RMII_WATCH_MS). */
+static void rmii_watch(uint32_t now_ms)
+{
+    if ((uint32_t)(now_ms - s_rmii_watched_ms) < RMII_WATCH_MS) {
+        return;
+    }
+    s_rmii_watched_ms = now_ms;
+    if (ETH_MMCRGUFCR > 0u) {
+        s_rmii_watch = false;
+    } else if (ETH_MMCRFCECR > RMII_CRC_ERRORS_MAX) {
+        SYSCFG_PMC &= ~SYSCFG_PMC_MII_RMII_SEL;
+        SYSCFG_PMC |= SYSCFG_PMC_MII_RMII_SEL;
+        ETH_MMCCR |= ETH_MMCCR_CR;
+    }
+}
+
 static void eth_poll(void *ctx, uint32_t now_ms)
 {
     (void)ctx;
     if (!s_ready) {
         return;
+    }
+    if (s_rmii_watch) {
+        rmii_watch(now_ms);
     }
     rx_missed_collect();
     /* A release that raced the DMA's suspension would otherwise leave the

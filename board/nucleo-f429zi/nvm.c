@@ -36,12 +36,21 @@ extern const uint8_t _nvm_queue_start[], _nvm_queue_size[];
 
 #define KB(n) ((uint32_t)(n) * 1024u)
 
-/* A sector erase is waited for in steps, with the watchdog fed between them:
- * the longest wait (4 s) would otherwise be close to its shortest bite (3.4 s
- * on a fast LSI).  The wait stays bounded, so a hung flash interface ends in
- * HAL_NVM_ERR_IO and not in a reset loop. */
-#define ERASE_STEP_MS 100u
+/*
+ * The watchdog (hal_nvm.h: the driver feeds it once per HAL_NVM_FEED_MS of
+ * work, counted across calls).  Its shortest bite is 3.4 s on a fast LSI
+ * (board.c), below a sector erase's longest wait (4 s) and near the 3.3 s of
+ * programming a whole 128 KB sector word by word, which a queue compaction
+ * does in 128-byte calls.  An erase is waited for in steps of
+ * HAL_NVM_FEED_MS with a feed before each; programming feeds after every
+ * PROGRAM_UNITS_PER_FEED units, which take at most HAL_NVM_FEED_MS even if
+ * each one ran to its time-out.  The waits stay bounded, so a hung flash
+ * interface ends in HAL_NVM_ERR_IO, not in a reset loop.
+ */
+#define ERASE_STEP_MS HAL_NVM_FEED_MS
 #define PROGRAM_TIMEOUT_US (2u * BOARD_NVM_PROGRAM_MAX_US)
+#define PROGRAM_UNITS_PER_FEED (HAL_NVM_FEED_MS * 1000u / PROGRAM_TIMEOUT_US)
+_Static_assert(PROGRAM_UNITS_PER_FEED >= 1u, "a program unit outlasts the feeding interval");
 
 typedef struct {
     unsigned number; /* RM0090's sector number, 12..23 */
@@ -60,6 +69,7 @@ typedef enum { NVM_UNCHECKED = 0, NVM_READY, NVM_ABSENT } nvm_state_t;
 static nvm_state_t s_state;
 static region_t s_regions[HAL_NVM_REGIONS];
 static bool s_dcache_restore; /* the data cache was on before the operation */
+static uint32_t s_units_since_feed; /* program units since this driver last fed the watchdog */
 
 /* ---------------------------------------------------------------- geometry */
 
@@ -230,6 +240,12 @@ static bool op_end(void)
     return true;
 }
 
+static void feed(void)
+{
+    hal_wdt_feed();
+    s_units_since_feed = 0;
+}
+
 /* One byte (x8) or one aligned word (x32); FLASH_CR is unlocked and idle. */
 static bool program_unit(uint32_t addr, uint32_t value, bool word)
 {
@@ -242,6 +258,9 @@ static bool program_unit(uint32_t addr, uint32_t value, bool word)
     }
     cm_dsb();
     bool done = board_wait(&FLASH_SR, FLASH_SR_BSY, 0, PROGRAM_TIMEOUT_US);
+    if (++s_units_since_feed >= PROGRAM_UNITS_PER_FEED) {
+        feed();
+    }
     return done && errors_take() == 0;
 }
 
@@ -256,7 +275,7 @@ static uint32_t erase_timeout_ms(uint32_t sector_size)
 static bool erase_wait(uint32_t timeout_ms)
 {
     for (uint32_t waited = 0; waited < timeout_ms; waited += ERASE_STEP_MS) {
-        hal_wdt_feed();
+        feed();
         if (board_wait(&FLASH_SR, FLASH_SR_BSY, 0, ERASE_STEP_MS * 1000u)) {
             return true;
         }

@@ -22,6 +22,7 @@
 #define RCC_CR       REG32(RCC_BASE + 0x00u)
 #define RCC_PLLCFGR  REG32(RCC_BASE + 0x04u)
 #define RCC_CFGR     REG32(RCC_BASE + 0x08u)
+#define RCC_CIR      REG32(RCC_BASE + 0x0Cu)
 #define RCC_AHB1RSTR REG32(RCC_BASE + 0x10u)
 #define RCC_AHB1ENR  REG32(RCC_BASE + 0x30u)
 #define RCC_AHB2ENR  REG32(RCC_BASE + 0x34u)
@@ -34,6 +35,7 @@
 #define RCC_CR_HSEON   (1u << 16)
 #define RCC_CR_HSERDY  (1u << 17)
 #define RCC_CR_HSEBYP  (1u << 18)
+#define RCC_CR_CSSON   (1u << 19) /* clock security system: HSE failure -> HSI and NMI */
 #define RCC_CR_PLLON   (1u << 24)
 #define RCC_CR_PLLRDY  (1u << 25)
 
@@ -57,6 +59,9 @@
 #define RCC_CFGR_PPRE1_DIV4  (0x5u << 10)
 #define RCC_CFGR_PPRE2_MASK  (0x7u << 13)
 #define RCC_CFGR_PPRE2_DIV2  (0x4u << 13)
+
+#define RCC_CIR_CSSF (1u << 7)  /* the CSS saw the HSE fail; raises NMI until cleared */
+#define RCC_CIR_CSSC (1u << 23) /* write 1: clears CSSF */
 
 #define RCC_AHB1RSTR_ETHMACRST (1u << 25)
 
@@ -208,8 +213,11 @@
 #define ETH_MACIMR    REG32(ETH_BASE + 0x003Cu)
 #define ETH_MACA0HR   REG32(ETH_BASE + 0x0040u)
 #define ETH_MACA0LR   REG32(ETH_BASE + 0x0044u)
+#define ETH_MMCCR     REG32(ETH_BASE + 0x0100u)
 #define ETH_MMCRIMR   REG32(ETH_BASE + 0x010Cu)
 #define ETH_MMCTIMR   REG32(ETH_BASE + 0x0110u)
+#define ETH_MMCRFCECR REG32(ETH_BASE + 0x0194u) /* frames received with a CRC error */
+#define ETH_MMCRGUFCR REG32(ETH_BASE + 0x01C4u) /* good unicast frames received */
 #define ETH_DMABMR    REG32(ETH_BASE + 0x1000u)
 #define ETH_DMATPDR   REG32(ETH_BASE + 0x1004u)
 #define ETH_DMARPDR   REG32(ETH_BASE + 0x1008u)
@@ -240,6 +248,8 @@
 
 #define ETH_MACIMR_PMTIM (1u << 3)
 #define ETH_MACIMR_TSTIM (1u << 9)
+
+#define ETH_MMCCR_CR       (1u << 0) /* resets every MMC counter */
 
 #define ETH_MMCRIMR_RFCEM  (1u << 5)
 #define ETH_MMCRIMR_RFAEM  (1u << 6)
@@ -316,6 +326,10 @@
 #define IWDG_SR_RVU    (1u << 1)
 
 /* ---- Debug MCU (RM0090 section 38.16) ---- */
+#define DBGMCU_IDCODE  REG32(0xE0042000u)
+#define DBGMCU_IDCODE_REV_ID(r) ((r) >> 16)
+#define DBGMCU_REV_A   0x1000u /* silicon revision A (ES0206 table 2) */
+#define DBGMCU_CR      REG32(0xE0042004u) /* DBG_SLEEP, DBG_STOP, DBG_STANDBY, trace */
 #define DBGMCU_APB1_FZ REG32(0xE0042008u)
 #define DBGMCU_APB1_FZ_DBG_IWDG_STOP (1u << 12)
 

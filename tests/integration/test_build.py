@@ -66,3 +66,41 @@ def test_make_debug_stops_at_main_in_qemu():
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Breakpoint 1, main ()" in r.stdout, r.stdout
     assert "#0  main () at firmware/main.c" in r.stdout
+
+
+def symbols(board):
+    elf = os.path.join(ROOT, "build", board, "pipebutton.elf")
+    out = subprocess.run(["arm-none-eabi-nm", "-S", elf], capture_output=True, text=True, check=True).stdout
+    table = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            table[parts[3]] = (int(parts[0], 16), int(parts[1], 16))
+        elif len(parts) == 3:
+            table[parts[2]] = (int(parts[0], 16), 0)
+    return table
+
+
+def test_nucleo_ethernet_dma_memory_is_in_sram_never_ccm():
+    """The Ethernet DMA reaches SRAM (0x20000000, 192 KB) only, not the CCM at
+    0x10000000: its descriptors and buffers live in .dma, which the linker
+    script asserts is in SRAM."""
+    r = make("BOARD=nucleo-f429zi")
+    assert r.returncode == 0, r.stdout + r.stderr
+    syms = symbols("nucleo-f429zi")
+    start, end = syms["_sdma"][0], syms["_edma"][0]
+    assert 0x20000000 <= start < end <= 0x20030000
+    for name in ("s_rx_desc", "s_tx_desc", "s_rx_buf", "s_tx_buf"):
+        addr, size = syms[name]
+        assert size > 0 and start <= addr and addr + size <= end, name
+
+
+def test_the_main_stack_sits_on_the_guard():
+    """Both boards: the stack starts RAM (so it overflows out of RAM) and the
+    MPU guard is the aligned range right below it."""
+    for board in BOARDS:
+        syms = symbols(board)
+        sstack = syms["_sstack"][0]
+        assert sstack in (0x20000000,), board
+        guard, size = syms["_stack_guard_start"][0], syms["_stack_guard_size"][0]
+        assert guard + size == sstack and guard % size == 0, board

@@ -36,6 +36,9 @@ def test_dhcp_lease_from_qemu(netdevice):
     st = netdevice.status()
     assert st["net"] == "up"
     assert st["ip"] == "10.0.2.15"
+    # QEMU's MAC comes up at the first try: one init, no EVT net down.
+    assert st["eth_init_attempts"] == "1"
+    assert not [line for line in netdevice.lines if line.startswith("EVT net down")]
 
 
 def test_resolve_through_the_configured_dns_server_and_port(netdevice):

@@ -15,7 +15,9 @@ static unsigned s_rx_head, s_rx_tail, s_tx_head, s_tx_tail, s_tx_total;
 static size_t s_rx_pos;
 static frame_t s_building;
 static size_t s_building_expect;
-static bool s_busy, s_link = true, s_absent, s_init, s_in_tx;
+static bool s_busy, s_link = true, s_init, s_in_tx;
+static unsigned s_init_calls, s_init_failures;
+static hal_eth_init_t s_init_failure;
 
 const uint8_t fake_eth_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
@@ -23,8 +25,9 @@ void fake_eth_reset(void)
 {
     s_rx_head = s_rx_tail = s_tx_head = s_tx_tail = s_tx_total = 0;
     s_rx_pos = 0;
-    s_busy = s_absent = s_init = s_in_tx = false;
+    s_busy = s_init = s_in_tx = false;
     s_link = true;
+    s_init_calls = s_init_failures = 0;
 }
 
 void fake_eth_inject(const uint8_t *frame, size_t len)
@@ -51,20 +54,28 @@ size_t fake_eth_take_tx(uint8_t *out, size_t max)
 unsigned fake_eth_tx_count(void) { return s_tx_total; }
 void fake_eth_set_busy(bool busy) { s_busy = busy; }
 void fake_eth_set_link(bool up) { s_link = up; }
-void fake_eth_set_absent(bool absent) { s_absent = absent; }
 bool fake_eth_initialised(void) { return s_init; }
+unsigned fake_eth_init_calls(void) { return s_init_calls; }
 
-static int f_init(void *ctx, const uint8_t mac[6])
+void fake_eth_fail_init(unsigned times, hal_eth_init_t why)
+{
+    s_init_failures = times;
+    s_init_failure = why;
+}
+
+static hal_eth_init_t f_init(void *ctx, const uint8_t mac[6])
 {
     (void)ctx;
-    if (memcmp(mac, fake_eth_mac, 6) != 0) {
-        abort(); /* the glue must use the board's address */
+    if (memcmp(mac, fake_eth_mac, 6) != 0 || s_init) {
+        abort(); /* the glue must use the board's address, and stop trying once up */
     }
-    if (s_absent) {
-        return HAL_ETH_NO_HW;
+    s_init_calls++;
+    if (s_init_failures > 0) {
+        s_init_failures--;
+        return s_init_failure;
     }
     s_init = true;
-    return HAL_ETH_OK;
+    return HAL_ETH_INIT_OK;
 }
 
 static int f_tx_begin(void *ctx, size_t len)

@@ -1,5 +1,5 @@
 /* A fake Ethernet MAC behind hal_eth.h: tests inject received frames, read
- * transmitted ones, and make the MAC busy, absent or link-down. */
+ * transmitted ones, make the MAC busy or link-down, and make its init fail. */
 #ifndef FAKE_ETH_H
 #define FAKE_ETH_H
 
@@ -17,7 +17,9 @@ unsigned fake_eth_tx_count(void);
 unsigned fake_eth_rx_pending(void);
 void fake_eth_set_busy(bool busy);
 void fake_eth_set_link(bool up);
-void fake_eth_set_absent(bool absent); /* init fails with HAL_ETH_NO_HW */
+/* The next `times` init calls fail with `why`; later ones succeed. */
+void fake_eth_fail_init(unsigned times, hal_eth_init_t why);
+unsigned fake_eth_init_calls(void);
 bool fake_eth_initialised(void);
 extern const uint8_t fake_eth_mac[6];
 

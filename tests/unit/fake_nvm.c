@@ -124,6 +124,13 @@ static power_t power(void)
     return POWER_ON;
 }
 
+/* The length of the programming unit that starts i bytes into a program of
+ * len bytes at offset. */
+static size_t unit_len(uint32_t offset, size_t i, size_t len)
+{
+    return ((offset + i) % 4u == 0 && len - i >= 4u) ? 4u : 1u;
+}
+
 int hal_nvm_init(void) { return s_absent ? HAL_NVM_ERR_ABSENT : HAL_NVM_OK; }
 const char *hal_nvm_kind(void) { return s_absent ? "none" : "fake"; }
 
@@ -170,13 +177,28 @@ int hal_nvm_program(hal_nvm_region_t region, uint32_t offset, const void *data, 
         return HAL_NVM_ERR_IO;
     }
     if (p == POWER_CUT_NOW) {
-        size_t land = len > 0 ? rnd() % len : 0;
-        for (size_t i = 0; i < land; i++) {
-            m[offset + i] &= d[i];
+        /* hal_nvm.h's granularity, in the NUCLEO driver's units: aligned
+         * words where four bytes remain, single bytes elsewhere.  The units
+         * before the cut land, the one being written may be partly there
+         * (any of its cleared bits), the rest stay as they were. */
+        size_t units = 0;
+        for (size_t i = 0; i < len; i += unit_len(offset, i, len)) {
+            units++;
         }
-        if (land < len) {
-            /* the byte being written when the power went may be half there */
-            m[offset + land] &= (uint8_t)(d[land] | (uint8_t)rnd());
+        size_t cut = units > 0 ? rnd() % units : 0;
+        size_t i = 0;
+        for (size_t u = 0; u < cut; u++) {
+            size_t n = unit_len(offset, i, len);
+            for (size_t j = i; j < i + n; j++) {
+                m[offset + j] &= d[j];
+            }
+            i += n;
+        }
+        if (i < len) {
+            size_t n = unit_len(offset, i, len);
+            for (size_t j = i; j < i + n; j++) {
+                m[offset + j] &= (uint8_t)(d[j] | (uint8_t)rnd());
+            }
         }
         return HAL_NVM_ERR_IO;
     }

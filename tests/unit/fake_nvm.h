@@ -1,6 +1,9 @@
 /* A NOR-flash fake behind hal_nvm.h: erase sets 0xFF, programming may only
  * clear bits (setting one aborts the test: a store bug), and the power can be
- * cut at any single write, leaving that write partly done. */
+ * cut at any single write, leaving that write partly done with hal_nvm.h's
+ * granularity (a programmed prefix, then one word or byte partly there).  It
+ * takes no time, so it never feeds the watchdog: hal_nvm.h leaves that to
+ * the drivers, and nothing above them feeds on the medium's account. */
 #ifndef FAKE_NVM_H
 #define FAKE_NVM_H
 

@@ -196,7 +196,7 @@ static void diag_rejects_unknown_test(void **state)
 {
     (void)state;
     char *out = run("diag nothing\r");
-    assert_string_equal(out, "ERR bad-argument: usage: diag fault|watchdog\r\n");
+    assert_string_equal(out, "ERR bad-argument: usage: diag fault|watchdog|stack\r\n");
     free(out);
 }
 

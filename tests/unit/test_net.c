@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,13 +37,58 @@ static void drain_tx(void)
     }
 }
 
+/* The MAC's init fails seven times (the PHY late out of reset; once the MAC's
+ * reset not completing, as when the PHY's reference clock is late) before it
+ * comes up; the first test follows the retries, the others use the stack it
+ * leaves. */
 static int group_setup(void **state)
 {
     (void)state;
     fake_device_fresh();
     assert_false(fake_eth_initialised());
+    fake_eth_fail_init(2, HAL_ETH_INIT_PHY);
     net_init();
     return 0;
+}
+
+static void expect_console(const char *want)
+{
+    char *out = fake_console_take();
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void a_failed_init_is_retried_with_back_off(void **state)
+{
+    (void)state;
+    static const unsigned waits[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000};
+    char line[80];
+    for (unsigned i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+        assert_int_equal(fake_eth_init_calls(), i + 1);
+        assert_int_equal(net_eth_init_attempts(), i + 1);
+        snprintf(line, sizeof line, "EVT net down reason=%s retry_in_ms=%u\r\n", i == 2 ? "mac-reset" : "phy",
+                 waits[i]);
+        expect_console(line);
+        assert_false(fake_eth_initialised());
+        assert_false(net_is_up());
+        assert_int_equal(fake_eth_tx_count(), 0); /* nothing sent while down */
+        run_ms(waits[i] - 1);
+        assert_int_equal(fake_eth_init_calls(), i + 1); /* not a millisecond early */
+        expect_console("");
+        if (i == 1) {
+            fake_eth_fail_init(1, HAL_ETH_INIT_MAC_RESET); /* the 3rd attempt */
+        } else if (i == 2) {
+            fake_eth_fail_init(4, HAL_ETH_INIT_PHY); /* the 4th to 7th */
+        }
+        run_ms(1);
+    }
+    /* The 8th attempt, a minute after the 7th, brings it up. */
+    assert_int_equal(fake_eth_init_calls(), 8);
+    assert_int_equal(net_eth_init_attempts(), 8);
+    assert_true(fake_eth_initialised());
+    expect_console("");
+    /* Never tried again once up: the fake aborts on an init after a success,
+     * and the tests below run the stack for a minute more. */
 }
 
 static void dhcp_discover_goes_out_first(void **state)
@@ -267,6 +313,7 @@ static void a_busy_mac_drops_and_counts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_failed_init_is_retried_with_back_off),
         cmocka_unit_test(dhcp_discover_goes_out_first),
         cmocka_unit_test(static_address_comes_up_and_answers_arp),
         cmocka_unit_test(link_loss_and_return_are_events),
