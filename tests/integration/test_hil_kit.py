@@ -12,7 +12,7 @@ import threading
 import pytest
 
 import pbdevice
-from conftest import ROOT
+from conftest import ROOT, assert_standard_library_only
 from netrig import NetRig
 
 HIL = os.path.join(ROOT, "tests", "hil", "hil.py")
@@ -163,3 +163,9 @@ def test_primary_button_from_a_factory_fresh_config_show():
     assert pbdevice.primary_button({"button.select.short": "trigger", "button.up.long": "deploy"}) == "select"
     assert pbdevice.primary_button({"button.a.short": "trigger", "button.b.short": "trigger"}) is None
     assert pbdevice.primary_button({}) is None
+
+
+@pytest.mark.parametrize("module", ["pbdevice", "netrig"])
+def test_the_shared_tools_need_only_the_standard_library(module):
+    """(pyserial is imported only when a serial port is opened.)"""
+    assert_standard_library_only(module)
