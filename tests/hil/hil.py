@@ -103,6 +103,7 @@ class Board:
     """A real board: a serial port, this machine's HOST_IP, a person."""
 
     mode = "board"
+    press_again_s = None  # a person is asked once
 
     def __init__(self, port, host_ip, board):
         self.port, self.host_ip, self.board = port, host_ip, board
@@ -131,6 +132,7 @@ class Qemu:
     NVM file in a fresh folder, QMP standing in for the person."""
 
     mode = "qemu"
+    press_again_s = 5.0
 
     def __init__(self, elf, workdir):
         self.elf, self.workdir = elf, workdir
@@ -634,12 +636,21 @@ class Suite:
         self.wait_online()
         words = BUTTON_WORDS.get(self.device_board, self.primary)
         since = len(self.con.lines)
+        deadline = time.monotonic() + PRESS_WAIT_S
         self.target.press(self.primary, words)
-        try:
-            self.await_line(rf"^EVT press button={self.primary} kind=\S+", since, PRESS_WAIT_S)
-        except Failed:
-            raise Failed(f"no EVT press button={self.primary} within {PRESS_WAIT_S} s (if it was "
-                         "pressed: the button's pin, polarity or the tick is wrong)") from None
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                self.await_line(rf"^EVT press button={self.primary} kind=\S+", since,
+                                min(left, self.target.press_again_s or left))
+                break
+            except Failed:
+                if time.monotonic() >= deadline:
+                    raise Failed(f"no EVT press button={self.primary} within {PRESS_WAIT_S} s (if it "
+                                 "was pressed: the button's pin, polarity or the tick is wrong)") from None
+            # QEMU on a busy host can run no tick while a 100 ms key is down
+            self.note("no EVT press yet: pressed again")
+            self.target.press(self.primary, words)
         m = self.await_line(r"^EVT queued id=(\S+) action=trigger$", since, 10)
         run_id = m.group(1)
         self.note(self.delivered(run_id, since))
@@ -863,9 +874,9 @@ def write_report(path, suite, target, started, duration, interrupted):
 
 def plan(target):
     if target.mode == "qemu":
-        say(f"pipebutton hardware test kit, QEMU mode: lm3s6965evb on {target.port} (a pseudo terminal),"
-            f" servers on {target.listen} inside tools/netns, reached by the device at {target.device_ip};"
-            " QMP presses the button.")
+        say(f"pipebutton hardware test kit, QEMU mode: the lm3s6965evb image, its console a pseudo"
+            f" terminal; servers on {target.listen} inside tools/netns, reached by the device at"
+            f" {target.device_ip}; QMP presses the button.")
         return
     https, dns, ntp = target.ports
     say(f"""pipebutton hardware test kit: the board on {target.port}, this machine at {target.host_ip}
@@ -940,6 +951,8 @@ def main(argv):
         try:
             port = target.start()
             con = pbdevice.Console(pbdevice.SerialPort(port))
+            if target.mode == "qemu":
+                say(f"console: {port}")
         except Usage as e:
             print(f"make hil: {e}", file=sys.stderr)
             return 2
