@@ -89,7 +89,7 @@ LDFLAGS := $(BOARD_CPU) -Os $(LTO) -flto-partition=none -nostartfiles --specs=na
 
 ELF := $(OUT)/pipebutton.elf
 
-.PHONY: all bootstrap size run test unit integration flash debug erase-nvm protect clean help boards check bench soak
+.PHONY: all bootstrap size run test unit integration flash debug erase-nvm protect clean help boards check bench soak hil hil-qemu
 
 all: $(ELF) $(OUT)/pipebutton.bin $(OUT)/pipebutton.hex
 
@@ -104,6 +104,9 @@ help:
 	@echo "make check             cppcheck over the project's own code"
 	@echo "make bench             start-up, delivery and queue drain times in QEMU (emulated ms, -icount shift=4)"
 	@echo "make soak              SOAK_TRIALS (500) power cuts of QEMU around presses and deliveries"
+	@echo "make hil PORT=/dev/ttyACM0 HOST_IP=<LAN address> [BOARD=<board>]"
+	@echo "                       hardware test kit: the suite against a real board on PORT and this LAN"
+	@echo "make hil-qemu          the same suite against the lm3s6965evb image in QEMU (in make test)"
 	@echo "make fuzz-smoke / fuzz libFuzzer targets briefly / FUZZ_SECONDS each (default 300)"
 	@echo "make clean             remove build/ (keeps the fetched sources in build/deps)"
 	@echo "V=1                    show full commands"
@@ -229,6 +232,18 @@ soak: bootstrap
 	$(Q)cd tests/integration && PB_POWER_CUT_TRIALS=$(SOAK_TRIALS) PB_POWER_CUT_SEED=$(SOAK_SEED) \
 	    ../../tools/netns $(PYTHON) -m pytest -q -rs -s test_queue.py -k power_cut_trials
 
+# The hardware test kit (tests/hil/hil.py; board/nucleo-f429zi/README.md,
+# "Hardware test kit").  No prerequisites: without a usable PORT or HOST_IP
+# it stops at once, naming them.  BOARD is passed only when given.
+hil:
+	$(Q)$(PYTHON) tests/hil/hil.py --port '$(PORT)' --host-ip '$(HOST_IP)' \
+	    $(if $(filter command line environment,$(origin BOARD)),--board $(BOARD)) $(if $(REPORT),--report '$(REPORT)')
+
+hil-qemu: bootstrap
+	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
+	$(Q)tools/netns $(PYTHON) tests/hil/hil.py --qemu build/lm3s6965evb/pipebutton.elf \
+	    $(if $(REPORT),--report '$(REPORT)')
+
 check:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	    --inline-suppr --suppress=missingIncludeSystem --std=c11 \
@@ -240,6 +255,7 @@ test: bootstrap
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory hil-qemu
 
 include tests/fuzz/fuzz.mk
 

@@ -49,6 +49,7 @@ static reach_t s_reach;
 static char s_mac_hex[13];
 static char s_hostname[20];
 static char s_ntp_host[254];
+static bool s_ntp_from_key;  /* s_ntp_host and pb_sntp_port came from the `ntp` key */
 static bool s_in_input;      /* lwIP is handling a received frame */
 static bool s_sntp_pending;  /* a request is out, no answer yet */
 static uint32_t s_sntp_sent_at;
@@ -150,15 +151,23 @@ static void sntp_restart(void)
     }
 }
 
+/* The `ntp` key as host and port; false when it is unset (or unusable). */
+static bool ntp_key(char *host, size_t size, uint16_t *port)
+{
+    char v[sizeof s_ntp_host + 6]; /* <host>:<port> */
+    bool set = false;
+    *port = 123;
+    return cfg_value("ntp", v, sizeof v, &set) == CFG_OK && set &&
+           netaddr_parse_host_port(v, host, size, 123, port);
+}
+
 static void apply_ntp(void)
 {
-    char v[CFG_VALUE_MAX + 1];
-    bool set = false;
-    uint16_t port = 123;
+    uint16_t port;
     uint32_t ip;
     sntp_stop();
-    if (cfg_value("ntp", v, sizeof v, &set) == CFG_OK && set &&
-        netaddr_parse_host_port(v, s_ntp_host, sizeof s_ntp_host, 123, &port)) {
+    s_ntp_from_key = ntp_key(s_ntp_host, sizeof s_ntp_host, &port);
+    if (s_ntp_from_key) {
         sntp_servermode_dhcp(0);
         if (netaddr_parse_ipv4(s_ntp_host, &ip)) {
             ip_addr_t addr = IPADDR4_INIT(lwip_htonl(ip));
@@ -173,6 +182,19 @@ static void apply_ntp(void)
     }
     pb_sntp_port = port;
     sntp_restart();
+}
+
+/* Whether `ntp` differs from what apply_ntp() last applied.  An import or
+ * reset that leaves it alone must not restart SNTP: each restart asks DNS for
+ * a server name again while the earlier lookup may still be in flight, and
+ * lwIP keeps only DNS_TABLE_SIZE lookups, so the webhook host's (or `net
+ * resolve`'s) would be refused until those time out. */
+static bool ntp_changed(void)
+{
+    char host[sizeof s_ntp_host];
+    uint16_t port;
+    bool set = ntp_key(host, sizeof host, &port);
+    return set != s_ntp_from_key || (set && (port != pb_sntp_port || strcmp(host, s_ntp_host) != 0));
 }
 
 static void apply_ip(void)
@@ -215,7 +237,7 @@ static void on_cfg_change(const char *key)
             dhcp_renew(&s_netif); /* get DHCP's DNS servers back */
         }
     }
-    if (key == NULL || strcmp(key, "ntp") == 0) {
+    if (key == NULL ? ntp_changed() : strcmp(key, "ntp") == 0) {
         apply_ntp();
     }
 }
@@ -406,6 +428,7 @@ void net_resolve(const char *name, net_resolve_cb cb, void *arg)
         cb(arg, true, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&addr))), NULL);
     } else if (err != ERR_INPROGRESS) {
         s_resolve.busy = false;
-        cb(arg, false, 0, "no DNS server is known");
+        /* ERR_VAL: server 0 unset; otherwise lwIP's table of lookups is full */
+        cb(arg, false, 0, err == ERR_VAL ? "no DNS server is known" : "too many lookups in flight");
     }
 }

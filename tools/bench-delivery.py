@@ -33,11 +33,8 @@ def provision(dev, emu, dns, ntp):
     dev.command('config import {"org":"bench","webhook":"hook","secret":"bench-secret",'
                 f'"port":"{emu.port}","dns":"10.0.2.2:{dns.port}","ntp":"10.0.2.2:{ntp.port}",'
                 '"retry.base_ms":"200","retry.max_ms":"1000"}')
-    dev.send("ca add\r\n")
     with open(os.path.join(PKI, "root.pem")) as f:
-        for line in f.read().strip().splitlines():
-            dev.send(line + "\r\n")
-    dev.expect(r"^OK ca=", timeout=30)
+        assert pbdevice.ca_add(dev, f.read(), timeout=30).startswith("OK ca=")
     if not any(l.startswith("EVT time synced") for l in dev.lines):
         dev.expect(r"^EVT time synced ", timeout=30)
 

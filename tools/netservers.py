@@ -4,7 +4,11 @@ SNTP (RFC 4330).  Standard library only.
 
 Each server binds a loopback address (127.0.0.1 unless told another 127.x
 address; anything else is refused, spec section 7), serves from a background
-thread, and logs what it received for the tests to assert on:
+thread, and logs what it received for the tests to assert on.  The one
+exception is `lan=True`, which only the hardware test kit passes (`make hil`:
+a real board on the LAN reaches the servers at HOST_IP, an address of this
+machine that a person names); even then a wildcard or multicast address is
+refused, so a server never listens on every interface.
 
     with DnsServer({"dev.azure.com": "10.0.2.2"}) as dns, SntpServer() as ntp:
         ... point the device at dns.port / ntp.port ...
@@ -34,6 +38,24 @@ import time
 LOOPBACK = "127.0.0.1"
 
 
+def check_listen_address(host, lan, what):
+    """host as a normalised IPv4 string, or ValueError: a 127.0.0.0/8 address,
+    or with lan=True one unicast address of any network."""
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"{what}: {host!r} is not an IP address") from None
+    if addr.version == 4 and addr.is_loopback:
+        return str(addr)
+    if not lan:
+        raise ValueError(f"{what}: {host} is not a 127.0.0.0/8 address; "
+                         "test servers listen on loopback only")
+    if addr.version != 4 or addr.is_unspecified or addr.is_multicast or addr == ipaddress.IPv4Address(
+            "255.255.255.255"):
+        raise ValueError(f"{what}: {host} is not one unicast IPv4 address of this machine")
+    return str(addr)
+
+
 class UdpServer:
     """A UDP server on a loopback address, serving from a background thread.
 
@@ -45,12 +67,8 @@ class UdpServer:
 
     name = "udp"
 
-    def __init__(self, port=0, host=LOOPBACK, delay_s=0.0, drop=False, verbose=False):
-        addr = ipaddress.ip_address(host)
-        if addr.version != 4 or not addr.is_loopback:
-            raise ValueError(f"{self.name} server: {host} is not a 127.0.0.0/8 address; "
-                             "test servers listen on loopback only")
-        self.host = str(addr)
+    def __init__(self, port=0, host=LOOPBACK, delay_s=0.0, drop=False, verbose=False, lan=False):
+        self.host = check_listen_address(host, lan, f"{self.name} server")
         self.requested_port = int(port)
         self.delay_s = delay_s
         self.drop = drop
@@ -316,8 +334,8 @@ class DnsServer(UdpServer):
     name = "dns"
 
     def __init__(self, records=None, port=0, ttl=60, drop=False, servfail=False, delay_s=0.0,
-                 compress=True, host=LOOPBACK, verbose=False):
-        super().__init__(port=port, host=host, delay_s=delay_s, drop=drop, verbose=verbose)
+                 compress=True, host=LOOPBACK, verbose=False, lan=False):
+        super().__init__(port=port, host=host, delay_s=delay_s, drop=drop, verbose=verbose, lan=lan)
         self.records = {}
         for name, ip in (records or {}).items():
             self.set_record(name, ip)
@@ -449,8 +467,8 @@ class SntpServer(UdpServer):
     name = "sntp"
 
     def __init__(self, port=0, offset_s=0.0, stratum=1, kod=False, kod_code=b"RATE",
-                 drop=False, delay_s=0.0, refid=b"PBTS", host=LOOPBACK, verbose=False):
-        super().__init__(port=port, host=host, delay_s=delay_s, drop=drop, verbose=verbose)
+                 drop=False, delay_s=0.0, refid=b"PBTS", host=LOOPBACK, verbose=False, lan=False):
+        super().__init__(port=port, host=host, delay_s=delay_s, drop=drop, verbose=verbose, lan=lan)
         self.offset_s = offset_s
         self.stratum = stratum
         self.kod = kod

@@ -1,6 +1,9 @@
-"""Drive pipebutton firmware running in QEMU: the console over a Unix socket,
-the buttons over QMP.  Used by the integration tests, `tools/press` and
-`make run`'s helpers.  Standard library only."""
+"""Drive pipebutton firmware: its line console over any byte stream (QEMU's
+Unix socket, or a real serial port through Debian's pyserial), the buttons of
+QEMU over QMP, and the provisioning steps every runner shares.  Used by the
+integration tests, the hardware test kit (tests/hil), `tools/provision`,
+`tools/press` and `make run`'s helpers.  Standard library only (pyserial is
+imported when a serial port is opened)."""
 
 import json
 import os
@@ -130,50 +133,42 @@ def prime(qmp):
     time.sleep(0.05)
 
 
-class Device:
-    """One firmware instance in QEMU, in a scratch directory of its own."""
+class Console:
+    """A device's line console (spec section 2) over a byte stream: anything
+    with recv(n) (b"" at the end), sendall(data), shutdown(how) and close(),
+    like a socket or SerialPort.  A reader thread drains it all the time, as a
+    terminal would.  Every line both ways is kept in .transcript as
+    (time.time(), "rx" or "tx", text) for reports."""
 
-    def __init__(self, elf=DEFAULT_ELF, workdir=None, extra=(), net=False, semihosting=True):
-        self.workdir = workdir or tempfile.mkdtemp(prefix="pb-qemu-")
-        os.makedirs(self.workdir, exist_ok=True)
-        self.console_path = os.path.join(self.workdir, "console.sock")
-        self.qmp_path = os.path.join(self.workdir, "qmp.sock")
-        self.log = open(os.path.join(self.workdir, "console.log"), "w", encoding="utf-8")
-        cmd = qemu_command(elf, self.workdir,
-                           ["-chardev", f"socket,id=con,path={self.console_path},server=on,wait=on",
-                            "-serial", "chardev:con"],
-                           self.qmp_path, extra, net, semihosting)
-        self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    def __init__(self, transport=None, log=None):
         self.raw = bytearray()  # every byte the device printed
         self._cond = threading.Condition()
         self._reader = None
-        self.attach_console()
-        self.qmp = Qmp(self.qmp_path)
-        self.lines = []  # everything read, for failure messages
-        self.times = []  # time.time() when each line arrived
+        self.con = None
+        self.log = log          # a text file every received line is written to, or None
+        self.lines = []         # everything read, for failure messages
+        self.times = []         # time.time() when each line arrived
+        self.transcript = []
+        if transport is not None:
+            self.attach(transport)
 
-    def _connect(self, path, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(path)
-                return s
-            except OSError:
-                s.close()
-                if self.proc.poll() is not None:
-                    out = self.proc.stdout.read().decode(errors="replace")
-                    raise RuntimeError(f"QEMU exited ({self.proc.returncode}): {out}")
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    def attach(self, transport):
+        self.con = transport
+        self.buf = b""
+        self._eof = False
+        self._reader = threading.Thread(target=self._read_console, args=(transport,), daemon=True)
+        self._reader.start()
 
-    # ---- console
+    def detach(self):
+        """Stops reading and closes the transport (it can be attached again)."""
+        try:
+            self.con.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._reader.join(5)
+        self.con.close()
+
     def _read_console(self, con):
-        """Drains the console socket all the time, as a terminal would: QEMU's
-        UART blocks the whole emulated machine (and QMP with it) once the
-        socket is full, which no real UART does."""
         while True:
             try:
                 chunk = con.recv(65536)
@@ -201,10 +196,13 @@ class Device:
                 self._cond.wait(left)
             line, self.buf = self.buf.split(b"\n", 1)
         text = line.decode("utf-8", errors="replace").rstrip("\r")
+        now = time.time()
         self.lines.append(text)
-        self.times.append(time.time())
-        self.log.write(text + "\n")
-        self.log.flush()
+        self.times.append(now)
+        self.transcript.append((now, "rx", text))
+        if self.log is not None:
+            self.log.write(text + "\n")
+            self.log.flush()
         return text
 
     def expect(self, pattern, timeout=10.0):
@@ -233,7 +231,11 @@ class Device:
                 return
 
     def send(self, text):
-        self.con.sendall(text.encode() if isinstance(text, str) else text)
+        data = text.encode() if isinstance(text, str) else bytes(text)
+        now = time.time()
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            self.transcript.append((now, "tx", line))
+        self.con.sendall(data)
 
     def command(self, line, timeout=10.0):
         """Sends one command line; returns (info lines, events, final line)."""
@@ -243,7 +245,7 @@ class Device:
             text = self.readline(timeout)
             if text.startswith("EVT "):
                 events.append(text)
-            elif text == "OK" or text.startswith("OK ") or text.startswith("ERR "):
+            elif is_final(text):
                 return info, events, text
             else:
                 info.append(text)
@@ -252,7 +254,87 @@ class Device:
         """`status` as a dict."""
         info, _, final = self.command("status")
         assert final == "OK", final
-        return dict(line.split("=", 1) for line in info)
+        return dict(line.split("=", 1) for line in info if "=" in line)
+
+
+def is_final(line):
+    """A command's final line (spec section 2)."""
+    return line == "OK" or line.startswith("OK ") or line.startswith("ERR ")
+
+
+class SerialPort:
+    """A serial port (pyserial, 8N1, no flow control) with the socket calls
+    Console uses: recv() blocks until bytes arrive and returns b"" once the
+    port is shut down or gone (a board unplugged)."""
+
+    def __init__(self, path, baud=115200):
+        import serial  # Debian's python3-serial
+        self._error = serial.SerialException
+        # exclusive: a terminal program left open on the port would take
+        # half of the answers.
+        self.port = serial.Serial(path, baud, timeout=0.1, exclusive=True)
+        self._down = False
+
+    def recv(self, n):
+        while not self._down:
+            try:
+                data = self.port.read(max(1, min(n, self.port.in_waiting)))
+            except (self._error, OSError, TypeError):
+                return b""
+            if data:
+                return data
+        return b""
+
+    def sendall(self, data):
+        try:
+            self.port.write(data)
+            self.port.flush()
+        except self._error as e:
+            raise OSError(str(e)) from None
+
+    def shutdown(self, how=None):
+        self._down = True
+
+    def close(self):
+        self._down = True
+        self.port.close()
+
+
+class Device(Console):
+    """One firmware instance in QEMU, in a scratch directory of its own."""
+
+    def __init__(self, elf=DEFAULT_ELF, workdir=None, extra=(), net=False, semihosting=True):
+        self.workdir = workdir or tempfile.mkdtemp(prefix="pb-qemu-")
+        os.makedirs(self.workdir, exist_ok=True)
+        self.console_path = os.path.join(self.workdir, "console.sock")
+        self.qmp_path = os.path.join(self.workdir, "qmp.sock")
+        super().__init__(log=open(os.path.join(self.workdir, "console.log"), "w", encoding="utf-8"))
+        cmd = qemu_command(elf, self.workdir,
+                           ["-chardev", f"socket,id=con,path={self.console_path},server=on,wait=on",
+                            "-serial", "chardev:con"],
+                           self.qmp_path, extra, net, semihosting)
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # QEMU's UART blocks the whole emulated machine (and QMP with it) once
+        # the socket is full, which no real UART does: the reader drains it.
+        self.attach_console()
+        self.qmp = Qmp(self.qmp_path)
+
+    def _connect(self, path, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return s
+            except OSError:
+                s.close()
+                if self.proc.poll() is not None:
+                    out = self.proc.stdout.read().decode(errors="replace")
+                    raise RuntimeError(f"QEMU exited ({self.proc.returncode}): {out}")
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def set_link(self, up):
         self.qmp.execute("set_link", name="net0", up=up)
@@ -266,16 +348,10 @@ class Device:
 
     def detach_console(self):
         """Lets another program (tools/provision) use the console socket."""
-        self.con.shutdown(socket.SHUT_RDWR)
-        self.con.close()
-        self._reader.join(5)
+        self.detach()
 
     def attach_console(self):
-        self.con = self._connect(self.console_path)
-        self.buf = b""
-        self._eof = False
-        self._reader = threading.Thread(target=self._read_console, args=(self.con,), daemon=True)
-        self._reader.start()
+        self.attach(self._connect(self.console_path))
 
     def close(self):
         try:
@@ -292,9 +368,7 @@ class Device:
         self._reader.join(5)
         self.con.close()
         self.log.close()
-        for secret in SECRETS:
-            if secret.encode() in self.raw:
-                raise SecretLeaked(f"the secret {secret[:2]}... appeared in the console output")
+        check_no_secret(self.raw)
 
     def kill(self):
         """A power cut: SIGKILL, then the same checks as close() on what was
@@ -304,6 +378,105 @@ class Device:
 
     def remove(self):
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def check_no_secret(raw):
+    for secret in SECRETS:
+        if secret.encode() in raw:
+            raise SecretLeaked(f"the secret {secret[:2]}... appeared in the console output")
+
+
+# ---- provisioning (tools/provision, the tests' rig, the hardware test kit)
+
+LINE_MAX = 512  # spec section 2
+IMPORT_CHUNK = 400  # bytes of JSON per continuation line of a multi-line import
+
+
+def minified(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def chunks(text, limit):
+    """Pieces of text of at most limit UTF-8 bytes, split between characters
+    (the device concatenates the lines of a multi-line import)."""
+    piece, size = [], 0
+    for ch in text:
+        n = len(ch.encode())
+        if size + n > limit:
+            yield "".join(piece)
+            piece, size = [], 0
+        piece.append(ch)
+        size += n
+    if piece:
+        yield "".join(piece)
+
+
+def import_config(con, config, timeout=20.0):
+    """`config import` of a dict (string values; action.* objects): one line
+    when it fits, else begin ... commit.  Returns the final line."""
+    text = minified(config)
+    one_line = "config import " + text
+    if len(one_line.encode()) <= LINE_MAX:
+        return con.command(one_line, timeout=timeout)[2]
+    final = con.command("config import begin", timeout=timeout)[2]
+    if final != "OK":
+        return final
+    for chunk in chunks(text, IMPORT_CHUNK):
+        con.send(chunk + "\r\n")  # continuation lines get no answer
+    return con.command("config import commit", timeout=timeout)[2]
+
+
+def pem_lines(text):
+    """The lines of the first PEM certificate in text, BEGIN to END, or []."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if "-----BEGIN CERTIFICATE-----" not in lines:
+        return []
+    lines = lines[lines.index("-----BEGIN CERTIFICATE-----"):]
+    if "-----END CERTIFICATE-----" in lines:
+        lines = lines[:lines.index("-----END CERTIFICATE-----") + 1]
+    return lines
+
+
+def ca_add(con, pem_text, timeout=20.0):
+    """`ca add` followed by the lines of pem_text as they are (pem_lines()
+    picks one certificate out of a file); returns the final line (the device
+    answers after the END line)."""
+    con.send("ca add\r\n")
+    for line in pem_text.strip().splitlines():
+        con.send(line.strip() + "\r\n")
+    while True:
+        line = con.readline(timeout)
+        if is_final(line):
+            return line
+
+
+def config_show(con, timeout=10.0):
+    """`config show` as a dict; raises on an ERR."""
+    info, _, final = con.command("config show", timeout=timeout)
+    if final != "OK":
+        raise RuntimeError(f"config show: {final}")
+    return dict(line.split("=", 1) for line in info if "=" in line)
+
+
+def config_mismatches(shown, config):
+    """What of config (as sent) does not read back in shown (`config show`):
+    a list of messages, never naming the secret's value."""
+    out = []
+    for key, value in config.items():
+        want = "<set>" if key == "secret" else (minified(value) if key.startswith("action.") else value)
+        got = shown.get(key)
+        if got == want or (key.startswith("action.") and got is not None and json.loads(got) == value):
+            continue
+        out.append(f"{key} reads back {got!r}, expected {want!r}")
+    return out
+
+
+def primary_button(shown):
+    """The primary button's name from a factory-fresh `config show`: the one
+    whose short press runs `trigger` by default (spec section 3)."""
+    names = [k.split(".")[1] for k, v in shown.items()
+             if k.startswith("button.") and k.endswith(".short") and v == "trigger"]
+    return names[0] if len(names) == 1 else None
 
 
 def parse_pairs(line):

@@ -5,7 +5,9 @@ and for `make run`.  Standard library only.
 It answers `POST [prefix]/{org}/_apis/public/distributedtask/webhooks/{name}
 ?api-version=6.0-preview` the way /work/shared/spec/azure-webhook.md says
 Azure does, and is strict wherever Azure's behaviour is not known (see
-"Answers" below).  It binds a loopback address only (spec section 7), serves
+"Answers" below).  It binds a loopback address only (spec section 7; with
+`lan=True`, which only the hardware test kit passes, one unicast address of
+this machine that a person names as HOST_IP for a real board), serves
 from background threads and logs what it received for tests to assert on:
 
     with WebhookEmulator("build/testpki/chain.pem", "build/testpki/leaf.key",
@@ -603,11 +605,14 @@ class WebhookEmulator:
                  expect_host=None, require_sni=True, refuse_mfl=True, ciphers=CIPHERS,
                  min_version=ssl.TLSVersion.TLSv1_2, max_version=ssl.TLSVersion.TLSv1_3,
                  idle_timeout=120.0, request_timeout=30.0, handshake_timeout=30.0,
-                 on_request=None, on_connection=None, verbose=False):
+                 on_request=None, on_connection=None, verbose=False, lan=False):
         addr = ipaddress.ip_address(host)
-        if addr.version != 4 or not addr.is_loopback:
+        lan_ok = lan and addr.version == 4 and not (addr.is_unspecified or addr.is_multicast or
+                                                    addr == ipaddress.IPv4Address("255.255.255.255"))
+        if not lan_ok and (addr.version != 4 or not addr.is_loopback):
             raise ValueError(f"{self.name} emulator: {host} is not a 127.0.0.0/8 address; "
-                             "test servers listen on loopback only")
+                             "test servers listen on loopback only" +
+                             (" (or one unicast IPv4 address with lan=True)" if lan else ""))
         self.host = str(addr)
         self.requested_port = int(port)
         self.port = None
@@ -777,6 +782,11 @@ class WebhookEmulator:
 
     def __exit__(self, *exc):
         self.stop()
+
+    @property
+    def running(self):
+        """Between start() and stop()."""
+        return self._thread is not None
 
     @property
     def address(self):

@@ -49,13 +49,15 @@ def pki():
 
 def assert_standard_library_only(module):
     """Importing tools/<module>.py (in a fresh interpreter) loads nothing from
-    outside the standard library, so it runs on any machine with Python."""
+    outside the standard library and tools/, so it runs on any machine with
+    Python."""
     tools = os.path.join(ROOT, "tools")
     code = ("import sys; sys.path.insert(0, %r); before = set(sys.modules); import %s; "
             "import sysconfig, os; std = sysconfig.get_paths()['stdlib']; "
+            "ok = (os.path.realpath(std), os.path.realpath(%r) + os.sep); "
             "bad = [m for m in set(sys.modules) - before if m != %r "
             "and getattr(sys.modules[m], '__file__', None) "
-            "and not os.path.realpath(sys.modules[m].__file__).startswith(os.path.realpath(std))]; "
-            "print(bad); sys.exit(1 if bad else 0)") % (tools, module, module)
+            "and not os.path.realpath(sys.modules[m].__file__).startswith(ok)]; "
+            "print(bad); sys.exit(1 if bad else 0)") % (tools, module, tools, module)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,6 +1,7 @@
 """The network test rig shared by the delivery and queue tests: the
-webhook emulator, DNS and SNTP servers, and a provisioned device, all inside
-the private namespace (the device reaches them at 10.0.2.2)."""
+webhook emulator, DNS and SNTP servers (tools/netrig.py), and a provisioned
+device, all inside the private namespace (the device reaches them at
+10.0.2.2)."""
 import os
 import subprocess
 
@@ -8,10 +9,9 @@ import pytest
 
 import pbdevice
 from conftest import ROOT
-from netservers import DnsServer, SntpServer
-from webhook_emulator import WebhookEmulator
+from netrig import QEMU_HOST as HOST  # noqa: F401 (the tests' name for it)
+from netrig import NetRig
 
-HOST = "10.0.2.2"
 PKI = os.path.join(ROOT, "build", "testpki")
 ORG, HOOK, SECRET = "contoso", "port_trigger", "Deliv3ry-S3cret"
 pbdevice.SECRETS.add(SECRET)
@@ -26,20 +26,16 @@ class Rig:
     """Emulator, DNS and SNTP servers, and a provisioned device."""
 
     def __init__(self, tmp_path, chain="chain.pem", key="leaf.key", ntp=True, extra=""):
-        self.emu = WebhookEmulator(os.path.join(PKI, chain), os.path.join(PKI, key),
-                                   webhooks={(ORG, HOOK): SECRET})
-        self.dns = DnsServer({"dev.azure.com": HOST})
-        self.ntp = SntpServer()
-        for s in (self.emu, self.dns, self.ntp):
-            s.start()
+        self.net = NetRig(PKI, {(ORG, HOOK): SECRET}, chain=chain, key=key).start()
+        self.emu, self.dns, self.ntp = self.net.emu, self.net.dns, self.net.ntp
         self.workdir = str(tmp_path)
         self.dev = None
         self.boot()
-        config = (f'{{"org":"{ORG}","webhook":"{HOOK}","secret":"{SECRET}","port":"{self.emu.port}",'
-                  f'"dns":"{HOST}:{self.dns.port}","action.deploy":{{"environment":"prod"}},'
-                  f'"button.up.long":"deploy","blueprint":"service"'
-                  + (f',"ntp":"{HOST}:{self.ntp.port}"' if ntp else "") + extra + "}")
-        _, _, final = self.dev.command("config import " + config)
+        config = {"org": ORG, "webhook": HOOK, "secret": SECRET, **self.net.device_config(ntp=ntp),
+                  "action.deploy": {"environment": "prod"}, "button.up.long": "deploy",
+                  "blueprint": "service"}
+        # extra: more members, as JSON text (",\"key\":\"value\"...")
+        _, _, final = self.dev.command("config import " + pbdevice.minified(config)[:-1] + extra + "}")
         assert final == "OK", final
         final = self.ca_add(pem("root.pem"))
         assert final.startswith("OK ca="), final
@@ -65,19 +61,12 @@ class Rig:
             self.dev.expect(r"^EVT time synced ", timeout=20)
 
     def ca_add(self, text):
-        self.dev.send("ca add\r\n")
-        for line in text.strip().splitlines():
-            self.dev.send(line + "\r\n")
-        while True:
-            line = self.dev.readline(timeout=20)
-            if line.startswith("OK") or line.startswith("ERR "):
-                return line
+        return pbdevice.ca_add(self.dev, text)
 
     def close(self):
         if self.dev is not None:
             self.dev.close()
-        for s in (self.emu, self.dns, self.ntp):
-            s.stop()
+        self.net.stop()
 
 
 def outcome(dev, run_id, timeout=40):

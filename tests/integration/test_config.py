@@ -152,17 +152,6 @@ def test_provisioning_tool_end_to_end(device, tmp_path):
     assert r.returncode != 0 and "--secret-env" in r.stderr
 
 
-def ca_add(dev, pem_text):
-    """Sends `ca add` and the PEM lines; returns the final line."""
-    dev.send("ca add\r\n")
-    for line in pem_text.strip().splitlines():
-        dev.send(line + "\r\n")
-    while True:
-        line = dev.readline(timeout=20)
-        if line.startswith("OK") or line.startswith("ERR "):
-            return line
-
-
 def test_ca_add_list_remove_in_qemu(tmp_path):
     pki = os.path.join(ROOT, "build", "testpki")
     subprocess.run(["bash", os.path.join(ROOT, "tools", "testpki.sh"), pki], check=True, capture_output=True)
@@ -174,15 +163,15 @@ def test_ca_add_list_remove_in_qemu(tmp_path):
                                                       ["b2", "builtin"], ["b3", "builtin"]]
     assert "DigiCert_Global_Root_G2" in info[0]
     with open(os.path.join(pki, "root.pem")) as f:
-        final = ca_add(dev, f.read())
+        final = pbdevice.ca_add(dev, f.read())
     assert final == "OK ca=1 subject=pipebutton_Test_Root", final
     # garbage is refused and nothing is stored
     # valid base64 that is no certificate: refused at the END line
-    final = ca_add(dev, "-----BEGIN CERTIFICATE-----\nQUJDRA==\n-----END CERTIFICATE-----")
+    final = pbdevice.ca_add(dev, "-----BEGIN CERTIFICATE-----\nQUJDRA==\n-----END CERTIFICATE-----")
     assert final.startswith("ERR bad-certificate: "), final
     # a leaf that is neither a CA nor self-signed is refused
     with open(os.path.join(pki, "leaf.pem")) as f:
-        final = ca_add(dev, f.read())
+        final = pbdevice.ca_add(dev, f.read())
     assert final.startswith("ERR bad-certificate: "), final
     dev.command("reboot")
     dev.readline()

@@ -926,8 +926,21 @@ def test_only_loopback_and_busy_port(pki):
             WebhookEmulator(pki("chain.pem"), pki("leaf.key"), port=first.port).start()
     again = WebhookEmulator(pki("chain.pem"), pki("leaf.key"), port=first.port).start()
     assert again.address == ("127.0.0.1", first.port)
+    assert again.running
     again.stop()
     again.stop()
+    assert not again.running
+
+
+def test_lan_address_only_when_asked(pki):
+    """The hardware test kit's HOST_IP: one unicast address, only with lan=True
+    (constructed here, never bound)."""
+    with pytest.raises(ValueError):
+        WebhookEmulator(pki("chain.pem"), pki("leaf.key"), host="192.168.1.20")
+    assert WebhookEmulator(pki("chain.pem"), pki("leaf.key"), host="192.168.1.20", lan=True).host == "192.168.1.20"
+    for host in ("0.0.0.0", "224.0.0.251", "255.255.255.255", "::1"):
+        with pytest.raises(ValueError):
+            WebhookEmulator(pki("chain.pem"), pki("leaf.key"), host=host, lan=True)
 
 
 def test_clear_and_secrets_not_in_repr(emu, pki):

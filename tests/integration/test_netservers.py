@@ -466,6 +466,17 @@ def test_only_loopback_addresses(cls):
 
 
 @pytest.mark.parametrize("cls", [DnsServer, SntpServer])
+def test_lan_address_only_when_asked(cls):
+    """The hardware test kit's HOST_IP: one unicast address, only with lan=True
+    (constructed here, never bound)."""
+    assert cls(host="192.168.1.20", lan=True).host == "192.168.1.20"
+    assert cls(host="127.0.0.2", lan=True).host == "127.0.0.2"
+    for host in ("0.0.0.0", "224.0.0.251", "255.255.255.255", "::1", "nope"):
+        with pytest.raises(ValueError):
+            cls(host=host, lan=True)
+
+
+@pytest.mark.parametrize("cls", [DnsServer, SntpServer])
 def test_fixed_port_busy_port_and_restart(cls):
     with cls() as first:
         port = first.port

@@ -1,6 +1,7 @@
 /* The network glue with the real lwIP on the host, over a fake MAC: what goes
  * on the wire, in what order, and what the console says about it.  lwIP keeps
  * global state, so the tests share one initialised stack and run in order. */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -186,6 +187,7 @@ typedef struct {
     int calls;
     bool ok;
     uint32_t addr;
+    const char *why;
 } result_t;
 
 static void on_resolved(void *arg, bool ok, uint32_t addr, const char *why)
@@ -194,6 +196,7 @@ static void on_resolved(void *arg, bool ok, uint32_t addr, const char *why)
     r->calls++;
     r->ok = ok;
     r->addr = addr;
+    r->why = why;
     assert_true(ok || (why != NULL && why[0] != '\0'));
 }
 
@@ -310,6 +313,86 @@ static void a_busy_mac_drops_and_counts(void **state)
     drain_tx();
 }
 
+/* Takes every frame sent so far; counts the IPv4 UDP ones to dst_port, and
+ * those among them that carry needle (when given). */
+static int udp_sent_to(uint16_t dst_port, const char *needle)
+{
+    int n = 0;
+    size_t len;
+    while ((len = fake_eth_take_tx(s_frame, sizeof s_frame)) > 0) {
+        if (len < 42 || s_frame[12] != 0x08 || s_frame[13] != 0x00 || s_frame[14 + 9] != 17) {
+            continue;
+        }
+        const uint8_t *udp = s_frame + 14 + (s_frame[14] & 0x0F) * 4;
+        if ((udp[2] << 8 | udp[3]) != dst_port) {
+            continue;
+        }
+        if (needle == NULL || memmem(udp, len - (size_t)(udp - s_frame), needle, strlen(needle)) != NULL) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static void import_other_keys(void)
+{
+    cfg_txn_begin();
+    assert_int_equal(cfg_txn_put("blueprint", "service"), CFG_OK);
+    assert_int_equal(cfg_txn_commit(), CFG_OK);
+}
+
+static void an_import_that_leaves_ntp_alone_does_not_restart_sntp(void **state)
+{
+    (void)state;
+    const char *why;
+    drain_tx();
+    assert_int_equal(cfg_set("ntp", "192.168.7.1:1123", &why), CFG_OK);
+    run_ms(5);
+    assert_int_equal(udp_sent_to(1123, NULL), 1); /* a new server is asked at once */
+    import_other_keys();
+    run_ms(5);
+    assert_int_equal(udp_sent_to(1123, NULL), 0);
+    /* an import that does change it */
+    cfg_txn_begin();
+    assert_int_equal(cfg_txn_put("ntp", "192.168.7.1:1124"), CFG_OK);
+    assert_int_equal(cfg_txn_commit(), CFG_OK);
+    run_ms(5);
+    assert_int_equal(udp_sent_to(1124, NULL), 1);
+}
+
+static void imports_leave_room_for_a_lookup(void **state)
+{
+    (void)state;
+    const char *why;
+    /* SNTP looks its server's name up, and nobody answers */
+    assert_int_equal(cfg_set("ntp", "time.example.test", &why), CFG_OK);
+    run_ms(5);
+    assert_int_equal(udp_sent_to(5353, "\x04time\x07" "example"), 1);
+    import_other_keys();
+    import_other_keys();
+    result_t r = {0};
+    net_resolve("host.example.test", on_resolved, &r);
+    run_ms(5);
+    assert_int_equal(r.calls, 0); /* asked, not refused */
+    assert_int_equal(udp_sent_to(5353, "\x04host\x07" "example"), 1);
+    run_ms(20000);
+    assert_int_equal(r.calls, 1);
+    drain_tx();
+
+    /* lwIP's table of lookups really full: said so, not "no DNS server" */
+    assert_int_equal(cfg_set("ntp", "time.example.test", &why), CFG_OK);
+    run_ms(5);
+    assert_int_equal(cfg_set("ntp", "time2.example.test", &why), CFG_OK);
+    run_ms(5);
+    r = (result_t){0};
+    net_resolve("host.example.test", on_resolved, &r);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.ok);
+    assert_string_equal(r.why, "too many lookups in flight");
+    run_ms(20000);
+    drain_tx();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +405,8 @@ int main(void)
         cmocka_unit_test(resolve_asks_the_configured_server_and_port),
         cmocka_unit_test(an_unanswered_lookup_fails_and_reach_says_so),
         cmocka_unit_test(a_busy_mac_drops_and_counts),
+        cmocka_unit_test(an_import_that_leaves_ntp_alone_does_not_restart_sntp),
+        cmocka_unit_test(imports_leave_room_for_a_lookup),
     };
     return cmocka_run_group_tests_name("net", tests, group_setup, NULL);
 }

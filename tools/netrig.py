@@ -1,0 +1,98 @@
+"""The servers a device under test talks to, started together: the Azure
+DevOps webhook emulator (HTTPS with the test PKI of tools/testpki.sh), a DNS
+server that answers the webhook's host name, and an SNTP server.  Used by the
+integration tests (tests/integration/rig.py) and the hardware test kit
+(tests/hil).  Standard library only.
+
+Two addresses are kept apart: `listen`, where the servers bind, and
+`device_ip`, where the device reaches them and what the DNS server answers.
+Under QEMU (spec section 7) the servers listen on 127.0.0.1 inside the private
+namespace and the device reaches them at 10.0.2.2 through QEMU's user
+network; for a real board (`make hil`) both are HOST_IP, an address of this
+machine on the board's LAN, which only lan=True lets the servers bind.
+
+    with NetRig(pki_dir, {("org", "hook"): "secret"}) as net:
+        dev.command("config import " + json.dumps(dict(net.device_config(), org=...)))
+        net.emulator_down()      # an outage: connections refused
+        net.emulator_up()        # back on the same port
+        net.serve_chain("expired-chain.pem", "expired-leaf.key")
+"""
+import os
+
+from netservers import LOOPBACK, DnsServer, SntpServer
+from webhook_emulator import WebhookEmulator
+
+QEMU_HOST = "10.0.2.2"          # the host's loopback as QEMU's user network shows it
+DEFAULT_HOST = "dev.azure.com"  # the device's default `host` (spec section 3)
+
+
+class NetRig:
+    """Emulator, DNS and SNTP.  ports=(https, dns, ntp): 0 picks free ones
+    (inside the private namespace nothing else competes); a real LAN wants
+    fixed ones that a firewall can let through."""
+
+    def __init__(self, pki, webhooks, host_name=DEFAULT_HOST, listen=LOOPBACK, device_ip=QEMU_HOST,
+                 chain="chain.pem", key="leaf.key", ports=(0, 0, 0), lan=False):
+        self.pki = pki
+        self.host_name = host_name
+        self.listen = listen
+        self.device_ip = device_ip
+        self.emu = WebhookEmulator(self.pki_file(chain), self.pki_file(key), port=ports[0],
+                                   host=listen, webhooks=webhooks, lan=lan)
+        self.dns = DnsServer({host_name: device_ip}, port=ports[1], host=listen, lan=lan)
+        self.ntp = SntpServer(port=ports[2], host=listen, lan=lan)
+
+    def pki_file(self, name):
+        return os.path.join(self.pki, name)
+
+    def start(self):
+        started = []
+        try:
+            for s in (self.emu, self.dns, self.ntp):
+                s.start()
+                started.append(s)
+        except BaseException:
+            for s in started:
+                s.stop()
+            raise
+        # later restarts (an outage, another chain) come back on the same port,
+        # which the device has been told
+        self.emu.requested_port = self.emu.port
+        return self
+
+    def stop(self):
+        for s in (self.emu, self.dns, self.ntp):
+            s.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def device_config(self, ntp=True):
+        """The configuration keys that point a device at these servers."""
+        config = {"port": str(self.emu.port), "dns": f"{self.device_ip}:{self.dns.port}"}
+        if ntp:
+            config["ntp"] = f"{self.device_ip}:{self.ntp.port}"
+        if self.host_name != DEFAULT_HOST:
+            config["host"] = self.host_name
+        return config
+
+    def emulator_down(self):
+        """Stops the emulator: open connections are closed, new ones refused."""
+        self.emu.stop()
+
+    def emulator_up(self):
+        """Starts it again on the same port (a no-op while it runs)."""
+        if not self.emu.running:
+            self.emu.start()
+
+    def serve_chain(self, chain, key):
+        """Serves another certificate chain from a fresh start: every open
+        connection (a kept-alive one too) is closed first, so the device's next
+        attempt meets the new chain.  The logs are cleared."""
+        self.emu.stop()
+        self.emu.set_certificate(self.pki_file(chain), self.pki_file(key))
+        self.emu.clear()
+        self.emu.start()
