@@ -125,21 +125,28 @@ static int m_erase_half(unsigned half)
     return 0;
 }
 
-static bool half_blank(unsigned half)
+/* Whether the len bytes at abs all read as value. */
+static bool all_read_as(uint32_t abs, uint32_t len, uint8_t value)
 {
     uint8_t buf[CHUNK];
-    for (uint32_t off = 0; off < s.half_size; off += CHUNK) {
-        uint32_t n = s.half_size - off < CHUNK ? s.half_size - off : CHUNK;
-        if (m_read(base(half) + off, buf, n) != 0) {
+    for (uint32_t done = 0; done < len;) {
+        uint32_t n = len - done < CHUNK ? len - done : CHUNK;
+        if (m_read(abs + done, buf, n) != 0) {
             return false;
         }
-        for (uint32_t i = 0; i < n; i++) {
-            if (buf[i] != 0xFFu) {
+        for (const uint8_t *p = buf; p < buf + n; p++) {
+            if (*p != value) {
                 return false;
             }
         }
+        done += n;
     }
     return true;
+}
+
+static bool half_blank(unsigned half)
+{
+    return all_read_as(base(half), s.half_size, 0xFFu);
 }
 
 /* ------------------------------------------------------------ records */
@@ -514,21 +521,7 @@ static bool is_live(uint32_t off)
 /* Whether everything after the header of the record at off is zero. */
 static bool body_zero(uint32_t off, const rec_t *r)
 {
-    uint8_t buf[CHUNK];
-    uint32_t end = rec_size(r->keylen, r->vlen);
-    for (uint32_t done = REC_HDR; done < end;) {
-        uint32_t n = end - done < CHUNK ? end - done : CHUNK;
-        if (m_read(base(s.half) + off + done, buf, n) != 0) {
-            return false;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            if (buf[i] != 0) {
-                return false;
-            }
-        }
-        done += n;
-    }
-    return true;
+    return all_read_as(base(s.half) + off + REC_HDR, rec_size(r->keylen, r->vlen) - REC_HDR, 0);
 }
 
 /* Overwrites the record at off with zeros after its header, and makes it
