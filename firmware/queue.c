@@ -526,7 +526,8 @@ static void index_unit(uint32_t u, uint64_t *keys)
             s_q[i].loc = (uint16_t)(r.off / ALIGN); /* a newer copy */
         } else if (s_n < QUEUE_CAPACITY) {
             keys[s_n] = key;
-            s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(r.off / ALIGN), .last = QUEUE_LAST_NEW};
+            s_q[s_n++] = (queue_entry_t){
+                .loc = (uint16_t)(r.off / ALIGN), .last = QUEUE_LAST_NEW, .pressed_ms = QUEUE_PRESSED_UNKNOWN};
         }
     }
 }
@@ -663,7 +664,7 @@ bool queue_broken(void)
 
 /* ------------------------------------------------------------ operations */
 
-int queue_push(const trigger_rec_t *rec)
+int queue_push(const trigger_rec_t *rec, uint64_t pressed_uptime_ms)
 {
     if (!m.mounted || m.broken) {
         return QUEUE_IO;
@@ -685,7 +686,10 @@ int queue_push(const trigger_rec_t *rec)
         return rc;
     }
     m.live += bytes;
-    s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(at / ALIGN), .next_at = hal_millis(), .last = QUEUE_LAST_NEW};
+    s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(at / ALIGN),
+                                 .next_at = hal_millis(),
+                                 .last = QUEUE_LAST_NEW,
+                                 .pressed_ms = (uint32_t)pressed_uptime_ms};
     return QUEUE_OK;
 }
 
