@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "console.h"
-#include "device.h"
 #include "hal_time.h"
 
 /* The build date in seconds since 1970, from the Makefile: the time of the
@@ -114,11 +113,11 @@ wallclock_ntp_t wallclock_set_ntp(uint64_t utc_ms)
         if (s_state != WALLCLOCK_SUSPECT || abs64(offset - s_held_offset_ms) > WALLCLOCK_AGREE_MS) {
             /* A new step (or one that disagrees with the one held): wait for
              * answers over WALLCLOCK_CONFIRM_MS from now. */
-            char num[21];
             s_state = WALLCLOCK_SUSPECT;
             s_held_offset_ms = offset;
             s_held_since = up;
-            con_evt("time suspect step_s=%s%s", step < 0 ? "-" : "", device_u64((uint64_t)abs64(step) / 1000u, num));
+            /* Both clocks lie between 1970 and 2106: the seconds fit 32 bits. */
+            con_evt("time suspect step_s=%s%lu", step < 0 ? "-" : "", (unsigned long)(abs64(step) / 1000));
             return WALLCLOCK_HELD;
         }
         if (up - s_held_since < WALLCLOCK_CONFIRM_MS) {
