@@ -18,8 +18,8 @@
  *
  * In RAM: a 14-byte entry per pending trigger (where its newest copy is, its
  * attempt count, when it is due, how its last attempt ended and, for a press
- * in this boot, its uptime), oldest first.  Without a medium (QEMU without semihosting) the same ring lives in
- * a few KB of RAM and lasts until reset.
+ * in this boot, its uptime), oldest first.  Without a medium (QEMU without
+ * semihosting) the same ring lives in a few KB of RAM and lasts until reset.
  */
 #ifndef QUEUE_H
 #define QUEUE_H
