@@ -60,6 +60,15 @@ OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(SRCS)) \
 
 VERSION := $(shell sed -n 's/^\#define PB_VERSION "\(.*\)"/\1/p' firmware/version.h)
 
+# The build date (spec section 5: no network time before it is accepted), in
+# seconds since 1970: SOURCE_DATE_EPOCH when set, else the time of the latest
+# commit, so rebuilding a commit gives the same image; outside git, now.  The
+# firmware takes 00:00 UTC of that day.  A change rebuilds wallclock.c through
+# $(BUILD_EPOCH_FILE).
+BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
+BUILD_EPOCH_FILE := $(BUILD)/build-epoch
+$(shell mkdir -p $(BUILD) && echo $(BUILD_EPOCH) | cmp -s - $(BUILD_EPOCH_FILE) || echo $(BUILD_EPOCH) > $(BUILD_EPOCH_FILE))
+
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes
 # Link-time optimisation over the whole image: 11 % less flash than -Os
 # alone (the libraries' generic paths are specialised to what the firmware
@@ -68,7 +77,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes
 LTO := -flto
 CFLAGS := $(BOARD_CPU) -Os $(LTO) -g3 -std=c11 -ffunction-sections -fdata-sections \
           -fno-common -ffreestanding $(WARN) \
-          -DPB_BOARD_NAME=\"$(BOARD)\" $(BOARD_DEFS) $(MBEDTLS_CFLAGS) -MD -MP
+          -DPB_BOARD_NAME=\"$(BOARD)\" -DPB_BUILD_EPOCH=$(BUILD_EPOCH) $(BOARD_DEFS) $(MBEDTLS_CFLAGS) -MD -MP
 
 # The layering, enforced by the include paths: portable code sees only hal/
 # and the libraries; boards see hal/ and board code, never the application.
@@ -180,7 +189,7 @@ run: bootstrap all
 	$(Q)bash tools/run.sh $(ELF)
 
 UNIT_CFLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-               -fno-omit-frame-pointer -DPB_BOARD_NAME=\"host\" $(MBEDTLS_CFLAGS) -MD -MP
+               -fno-omit-frame-pointer -DPB_BOARD_NAME=\"host\" -DPB_BUILD_EPOCH=$(BUILD_EPOCH) $(MBEDTLS_CFLAGS) -MD -MP
 UNIT_INC := -Ifirmware -Ifirmware/port -Ihal -Itests/unit -isystem $(LWIP_DIR)/src/include -isystem $(MBEDTLS_DIR)/include
 HOST := $(BUILD)/host
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(HOST)/test_%,$(wildcard tests/unit/test_*.c))
@@ -199,6 +208,8 @@ $(HOST)/deps/%.o: $(DEPS_DIR)/%.c $(BOOTSTRAP_STAMP)
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -w -MMD -MP $(MBEDTLS_CFLAGS) \
 	    -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -c $< -o $@
+
+$(OUT)/obj/firmware/wallclock.o $(HOST)/obj/firmware/wallclock.o: $(BUILD_EPOCH_FILE)
 
 $(HOST)/test_%: $(HOST)/obj/tests/unit/test_%.o $(UNIT_OBJS)
 	@$(if $(Q),echo "  HOSTLD  $@")

@@ -209,6 +209,9 @@ static const cfg_key_def_t s_keys[] = {
 };
 #define KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
 
+/* Set, never read back, and no replaced value stays on the medium. */
+static const char *const s_write_only[] = {"secret"};
+
 static cfg_listener_t s_listeners[MAX_LISTENERS];
 static unsigned s_nlisteners;
 
@@ -256,6 +259,21 @@ static bool is_button_key(const char *key)
         }
     }
     return false;
+}
+
+bool cfg_write_only(const char *key)
+{
+    for (unsigned i = 0; i < sizeof s_write_only / sizeof s_write_only[0]; i++) {
+        if (strcmp(key, s_write_only[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool cfg_sensitive(const char *key)
+{
+    return cfg_write_only(key);
 }
 
 bool cfg_known(const char *key)
@@ -318,7 +336,7 @@ cfg_status_t cfg_value(const char *key, char *buf, size_t size, bool *is_set)
     if (!cfg_known(key)) {
         return CFG_UNKNOWN_KEY;
     }
-    if (strcmp(key, "secret") == 0) {
+    if (cfg_write_only(key)) {
         return CFG_SECRET;
     }
     size_t len = 0;

@@ -5,7 +5,8 @@
  * Fixed keys are listed in cfg.c's table; two families are open-ended:
  * `action.<name>` (a JSON object, stored minified) and
  * `button.<button>.<short|long|double>` (an action name).  The secret is
- * write-only: cfg_value() refuses it and only cfg_secret() reads it.
+ * write-only: cfg_value() refuses it and only cfg_secret() reads it; no
+ * replaced, unset or reset value of it stays readable on the medium.
  */
 #ifndef CFG_H
 #define CFG_H
@@ -30,6 +31,12 @@ void cfg_init(void);
 
 /* Known key (fixed, or a well-formed action.* / button.* name). */
 bool cfg_known(const char *key);
+/* A key that is set but never read back (the secret). */
+bool cfg_write_only(const char *key);
+/* Keys the store must leave no old copy of (store_set_sensitive): the
+ * write-only keys.  Other secrets kept in the store (a passphrase hash) are
+ * added here. */
+bool cfg_sensitive(const char *key);
 
 /* The value, or the key's default, into buf (NUL-terminated); *is_set (may be
  * NULL) says which.  An unset key without a default gives "". */

@@ -18,8 +18,8 @@ static void show_one(const char *key)
 {
     char value[CFG_VALUE_MAX + 1];
     bool set;
-    if (strcmp(key, "secret") == 0) {
-        con_info("secret=%s", cfg_is_set("secret") ? "<set>" : "<unset>");
+    if (cfg_write_only(key)) {
+        con_info("%s=%s", key, cfg_is_set(key) ? "<set>" : "<unset>");
     } else if (cfg_value(key, value, sizeof value, &set) == CFG_OK) {
         con_info("%s=%s", key, value);
     }

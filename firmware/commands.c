@@ -65,6 +65,9 @@ static void cmd_status(const char *args)
     con_info("reach=%s", net_reach());
     con_info("ip=%s", net_ip());
     con_info("time=%s", wallclock_state_name());
+    char date[WALLCLOCK_ISO_LEN];
+    wallclock_format(wallclock_floor_ms(), date);
+    con_info("build_date=%.10s", date);
     con_info("queue=%u", queue_count());
     con_info("queue_capacity=%u", QUEUE_CAPACITY);
     con_info("delivered=%lu", (unsigned long)delivery_delivered());

@@ -41,8 +41,7 @@ static struct {
     char run_id[PAYLOAD_ID_MAX + 24];
     unsigned attempt;
     uint32_t started_at;
-    uint64_t press_utc_ms;  /* for EVT delivered ms=, when exactly known */
-    bool press_known;
+    bool press_known;       /* EVT delivered ms= when the press time is exact */
     uint32_t swept_at;
     /* the connection: kept open between triggers when the server allows */
     bool conn_open;
@@ -230,12 +229,16 @@ static void retry(uint16_t why, uint32_t in_ms)
     reschedule(in_ms, why);
 }
 
+static bool elapsed_ms(queue_entry_t *e, const queue_summary_t *q, uint64_t *ms);
+
 static void delivered(unsigned status)
 {
-    uint64_t now;
-    if (s.press_known && wallclock_now(&now)) {
-        con_evt("delivered id=%s attempt=%u status=%u ms=%lu", s.run_id, s.attempt, status,
-                (unsigned long)(now - s.press_utc_ms));
+    queue_entry_t *in_flight = queue_in_flight();
+    queue_summary_t q;
+    uint64_t ms;
+    if (s.press_known && in_flight != NULL && queue_summary(in_flight, &q) == QUEUE_OK &&
+        elapsed_ms(in_flight, &q, &ms)) {
+        con_evt("delivered id=%s attempt=%u status=%u ms=%lu", s.run_id, s.attempt, status, (unsigned long)ms);
     } else {
         con_evt("delivered id=%s attempt=%u status=%u", s.run_id, s.attempt, status);
     }
@@ -290,23 +293,31 @@ static void settle_press_time(queue_entry_t *e)
     mbedtls_free(t);
 }
 
-/* How old a trigger is in ms, when that can be known. */
-static bool age_ms(const queue_summary_t *q, uint64_t *age)
+/* How long ago the trigger was pressed, on the device's own running clock,
+ * which no step of the wall clock moves (spec section 5): elapsed uptime for
+ * a press in this boot; for an earlier one, the clock as first set in this
+ * boot plus the uptime since, less the press's time.  False when that cannot
+ * be known, or would be negative (the clocks of the two boots disagree). */
+static bool elapsed_ms(queue_entry_t *e, const queue_summary_t *q, uint64_t *ms)
 {
-    uint64_t now;
-    if (q->at_utc) {
-        if (!wallclock_now(&now) || now < q->at_ms) {
-            return false;
+    uint64_t now = hal_uptime_ms();
+    if (e->pressed_ms != QUEUE_PRESSED_UNKNOWN) {
+        uint32_t d = (uint32_t)now - e->pressed_ms;
+        if (d < 0x80000000u) {
+            *ms = d;
+            return true;
         }
-        *age = now - q->at_ms;
+        /* 24.8 days: before the 32 bits wrap, the running clock takes over */
+        e->pressed_ms = QUEUE_PRESSED_UNKNOWN;
+    }
+    if (!q->at_utc) {
+        if (q->boot != device_boot()) {
+            return false; /* pressed in an earlier boot before the clock was set */
+        }
+        *ms = now > q->at_ms ? now - q->at_ms : 0u;
         return true;
     }
-    if (q->boot != device_boot()) {
-        return false; /* pressed in an earlier boot before the clock was set */
-    }
-    now = hal_uptime_ms();
-    *age = now > q->at_ms ? now - q->at_ms : 0u;
-    return true;
+    return wallclock_since(q->at_ms, ms);
 }
 
 /* max_age: a trigger older than that is dropped with EVT expired. */
@@ -314,7 +325,7 @@ static bool expire_if_old(queue_entry_t *e, uint32_t max_age_s)
 {
     queue_summary_t q;
     uint64_t age;
-    if (max_age_s == 0 || queue_summary(e, &q) != QUEUE_OK || !age_ms(&q, &age) ||
+    if (max_age_s == 0 || queue_summary(e, &q) != QUEUE_OK || !elapsed_ms(e, &q, &age) ||
         age < (uint64_t)max_age_s * 1000u) {
         return false;
     }
@@ -361,7 +372,6 @@ static void start_attempt(queue_entry_t *e)
     s.started_at = hal_millis();
     queue_run_id(&q, s.run_id, sizeof s.run_id);
     s.press_known = q.at_utc && !q.at_estimated;
-    s.press_utc_ms = q.at_ms;
     con_evt("sending id=%s attempt=%u", s.run_id, s.attempt);
     cfg_value("host", host, sizeof host, NULL);
     uint16_t p = (uint16_t)cfg_ms("port");

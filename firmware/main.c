@@ -52,6 +52,7 @@ int main(void)
      * there is no non-volatile memory. */
     tlsport_init();
     store_set_allocator(pool_alloc, mbedtls_free);
+    store_set_sensitive(cfg_sensitive);
     bool durable = store_open(HAL_NVM_CONFIG) == STORE_OK;
     device_count_boot();
     cfg_init();

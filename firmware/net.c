@@ -22,6 +22,9 @@
 #define NTP_DEFAULT_SERVER "pool.ntp.org"
 #define FRAMES_PER_TASK 8u       /* bounds one pass so the console stays responsive */
 #define SNTP_ANSWER_MS 4000u     /* a request unanswered this long counts as a failed exchange */
+/* While a step is held (wallclock.h), ask again this often rather than hourly:
+ * five more answers confirm it over the 10 minutes, or drop it. */
+#define SNTP_CONFIRM_MS 120000u
 #define DIFF_SEC_1970_2036 2085978496u
 /* A MAC whose init failed is tried again after 1 s, then after twice as long
  * each time up to a minute: a PHY that is late out of reset is caught at once,
@@ -53,6 +56,8 @@ static bool s_ntp_from_key;  /* s_ntp_host and pb_sntp_port came from the `ntp` 
 static bool s_in_input;      /* lwIP is handling a received frame */
 static bool s_sntp_pending;  /* a request is out, no answer yet */
 static uint32_t s_sntp_sent_at;
+static bool s_sntp_confirm;  /* a step is held: ask again at s_sntp_confirm_at */
+static uint32_t s_sntp_confirm_at;
 
 /* ------------------------------------------------------------ lwIP hooks */
 
@@ -82,7 +87,8 @@ void pb_sntp_set_time(int32_t sec, uint32_t frac)
     uint64_t ms = (uint64_t)(((uint64_t)frac * 1000u) >> 32);
     s_sntp_pending = false;
     net_reach_report(true);
-    wallclock_set_ntp(unix_s * 1000u + ms);
+    s_sntp_confirm = wallclock_set_ntp(unix_s * 1000u + ms) == WALLCLOCK_HELD;
+    s_sntp_confirm_at = hal_millis() + SNTP_CONFIRM_MS;
 }
 
 /* ------------------------------------------------------------ state */
@@ -375,6 +381,10 @@ void net_task(void)
     if (s_sntp_pending && (uint32_t)(now - s_sntp_sent_at) >= SNTP_ANSWER_MS) {
         s_sntp_pending = false;
         net_reach_report(false);
+    }
+    if (s_sntp_confirm && wallclock_suspect() && (int32_t)(now - s_sntp_confirm_at) >= 0) {
+        s_sntp_confirm = false;
+        sntp_restart(); /* a request now; the answer arms the next one */
     }
 }
 

@@ -234,6 +234,19 @@ static void rec_header(uint8_t hdr[REC_HDR], uint8_t type, uint16_t len, uint32_
     put32(hdr + 8, crc32_update(payload_crc, hdr, 8));
 }
 
+/* Whether hdr can head a record at off: a known type and version, a length
+ * that matches its complement and keeps the record inside its unit.  Every
+ * reader checks the header it read, every time: the medium may have changed
+ * since mount. */
+static bool hdr_sane(uint32_t off, const uint8_t hdr[REC_HDR])
+{
+    uint16_t len = get16(hdr + 2);
+    uint32_t end = off - off % m.unit + m.unit;
+    return (hdr[0] == REC_TRIGGER || hdr[0] == REC_DONE || hdr[0] == REC_GC_DONE) && hdr[1] == REC_VERSION &&
+           (uint32_t)get16(hdr + 4) + len == 0xFFFFu && off % m.unit >= UNIT_HDR && off <= end - REC_HDR &&
+           len <= end - REC_HDR - off;
+}
+
 /* Reads the record at off (inside the unit that starts at base).  Returns 1
  * for a record (r->ok says whether its CRC holds), 0 at the unit's unwritten
  * end, -1 for a torn header: nothing after it can be trusted. */
@@ -247,8 +260,7 @@ static int rec_read(uint32_t base, uint32_t off, rec_t *r)
         return 0;
     }
     uint16_t len = get16(hdr + 2);
-    if ((hdr[0] != REC_TRIGGER && hdr[0] != REC_DONE && hdr[0] != REC_GC_DONE) || hdr[1] != REC_VERSION ||
-        (uint32_t)get16(hdr + 4) + len != 0xFFFFu || off + REC_HDR + len > base + m.unit) {
+    if (!hdr_sane(off, hdr)) {
         return -1;
     }
     r->off = off;
@@ -277,7 +289,7 @@ static int rec_read(uint32_t base, uint32_t off, rec_t *r)
 static uint32_t rec_bytes_at(uint32_t off)
 {
     uint8_t hdr[REC_HDR];
-    if (med_read(off, hdr, REC_HDR) != QUEUE_OK) {
+    if (off > m.size - REC_HDR || med_read(off, hdr, REC_HDR) != QUEUE_OK || !hdr_sane(off, hdr)) {
         return 0;
     }
     return align8(REC_HDR + get16(hdr + 2));
@@ -514,7 +526,8 @@ static void index_unit(uint32_t u, uint64_t *keys)
             s_q[i].loc = (uint16_t)(r.off / ALIGN); /* a newer copy */
         } else if (s_n < QUEUE_CAPACITY) {
             keys[s_n] = key;
-            s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(r.off / ALIGN), .last = QUEUE_LAST_NEW};
+            s_q[s_n++] = (queue_entry_t){
+                .loc = (uint16_t)(r.off / ALIGN), .last = QUEUE_LAST_NEW, .pressed_ms = QUEUE_PRESSED_UNKNOWN};
         }
     }
 }
@@ -651,7 +664,7 @@ bool queue_broken(void)
 
 /* ------------------------------------------------------------ operations */
 
-int queue_push(const trigger_rec_t *rec)
+int queue_push(const trigger_rec_t *rec, uint64_t pressed_uptime_ms)
 {
     if (!m.mounted || m.broken) {
         return QUEUE_IO;
@@ -673,7 +686,10 @@ int queue_push(const trigger_rec_t *rec)
         return rc;
     }
     m.live += bytes;
-    s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(at / ALIGN), .next_at = hal_millis(), .last = QUEUE_LAST_NEW};
+    s_q[s_n++] = (queue_entry_t){.loc = (uint16_t)(at / ALIGN),
+                                 .next_at = hal_millis(),
+                                 .last = QUEUE_LAST_NEW,
+                                 .pressed_ms = (uint32_t)pressed_uptime_ms};
     return QUEUE_OK;
 }
 
@@ -699,7 +715,9 @@ int queue_remove(queue_entry_t *e, queue_done_t why)
     m.live = m.live > bytes ? m.live - bytes : 0u;
     /* the done record: the trigger's boot and seq (its first 8 bytes), why */
     small_t d = {.len = 9};
-    int rc = med_read((uint32_t)e->loc * ALIGN + REC_HDR, d.bytes, 8);
+    int rc = rec_bytes_at((uint32_t)e->loc * ALIGN) >= REC_HDR + FIXED_LEN
+                 ? med_read((uint32_t)e->loc * ALIGN + REC_HDR, d.bytes, 8)
+                 : QUEUE_CORRUPT;
     if (rc == QUEUE_OK) {
         d.bytes[8] = (uint8_t)why;
         rc = write_record(REC_DONE, enc_small, &d, true, NULL);
@@ -793,11 +811,11 @@ static int reader_open(const queue_entry_t *e, reader_t *r, uint8_t hdr[REC_HDR]
 {
     uint32_t off = (uint32_t)e->loc * ALIGN;
     *r = (reader_t){.off = off + REC_HDR};
-    if (off + REC_HDR > m.size || med_read(off, hdr, REC_HDR) != QUEUE_OK) {
+    if (off > m.size - REC_HDR || med_read(off, hdr, REC_HDR) != QUEUE_OK) {
         return QUEUE_IO;
     }
     r->end = r->off + get16(hdr + 2);
-    return hdr[0] == REC_TRIGGER && r->end <= m.size ? QUEUE_OK : QUEUE_CORRUPT;
+    return hdr[0] == REC_TRIGGER && hdr_sane(off, hdr) ? QUEUE_OK : QUEUE_CORRUPT;
 }
 
 _Static_assert(sizeof(((trigger_rec_t *)0)->action) == sizeof(((queue_summary_t *)0)->action) &&

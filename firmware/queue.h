@@ -16,10 +16,10 @@
  * new unit is needed, the oldest is compacted into a fresh one; a power cut
  * anywhere leaves either the old copies or complete new ones.
  *
- * In RAM: a 10-byte entry per pending trigger (where its newest copy is, its
- * attempt count, when it is due and how its last attempt ended), oldest
- * first.  Without a medium (QEMU without semihosting) the same ring lives in
- * a few KB of RAM and lasts until reset.
+ * In RAM: a 14-byte entry per pending trigger (where its newest copy is, its
+ * attempt count, when it is due, how its last attempt ended and, for a press
+ * in this boot, its uptime), oldest first.  Without a medium (QEMU without
+ * semihosting) the same ring lives in a few KB of RAM and lasts until reset.
  */
 #ifndef QUEUE_H
 #define QUEUE_H
@@ -54,7 +54,11 @@ typedef struct __attribute__((packed)) {
     uint16_t loc;       /* offset of its newest record / 8 */
     uint16_t attempts;  /* attempts started since boot (saturates) */
     uint16_t last;      /* how the last attempt ended: delivery's code */
+    uint32_t pressed_ms; /* uptime ms (low 32 bits) of a press in this boot, for
+                          * ages that no clock step moves; QUEUE_PRESSED_UNKNOWN
+                          * for an earlier boot (or after a remount) */
 } queue_entry_t;
+#define QUEUE_PRESSED_UNKNOWN 0xFFFFFFFFu
 
 /* What `queue`, the expiry sweep and the start of an attempt need, without
  * loading the whole record. */
@@ -80,8 +84,9 @@ bool queue_durable(void);
  * times start again. */
 bool queue_broken(void);
 
-/* Stores a trigger durably; QUEUE_OK only once it is on the medium. */
-int queue_push(const trigger_rec_t *rec);
+/* Stores a trigger durably; QUEUE_OK only once it is on the medium.
+ * pressed_uptime_ms: when it was pressed, in this boot's uptime. */
+int queue_push(const trigger_rec_t *rec, uint64_t pressed_uptime_ms);
 /* Replaces a trigger's record (its press time became known). */
 int queue_update(queue_entry_t *e, const trigger_rec_t *rec);
 /* Marks it done on the medium, then forgets it. */

@@ -12,6 +12,11 @@
 #define REC_PUT 0x50u   /* 'P' */
 #define REC_DEL 0x44u   /* 'D' */
 #define REC_COMMIT 0x43u /* 'C' */
+/* A PUT whose key, value and CRC were overwritten with zeros (wipe()): only
+ * bit 4 of 'P' is cleared, which NOR takes without an erase.  A torn write
+ * never reads as this type: whatever part of 'P', 'D' or 'C' (or of 0xFF)
+ * lands keeps a set bit besides bit 6. */
+#define REC_WIPED 0x40u
 #define STORE_KEYS_MAX 48u
 #define COMMIT_SIZE (REC_HDR + 4u)
 #define RAM_MEDIUM_SIZE 8192u /* the no-NVM fallback: two halves of 4 KB */
@@ -44,10 +49,22 @@ static struct {
     unsigned count;
     pending_t pending[STORE_TXN_MAX];
     unsigned npending;
+    bool scrub;            /* the open change wrote or deleted a sensitive key */
 } s;
 
 static void *(*s_alloc)(size_t) = malloc;
 static void (*s_release)(void *) = free;
+static bool (*s_sensitive)(const char *key);
+
+void store_set_sensitive(bool (*is_sensitive)(const char *key))
+{
+    s_sensitive = is_sensitive;
+}
+
+static bool sensitive(const char *key)
+{
+    return s_sensitive != NULL && s_sensitive(key);
+}
 
 void store_set_allocator(void *(*alloc)(size_t size), void (*release)(void *p))
 {
@@ -62,9 +79,17 @@ static uint32_t base(unsigned half)
     return half * s.half_size;
 }
 
+static bool in_ram(uint32_t off, size_t len)
+{
+    return off <= RAM_MEDIUM_SIZE && len <= RAM_MEDIUM_SIZE - off;
+}
+
 static int m_read(uint32_t off, void *buf, size_t len)
 {
     if (s.ram != NULL) {
+        if (!in_ram(off, len)) {
+            return STORE_IO;
+        }
         memcpy(buf, s.ram + off, len);
         return 0;
     }
@@ -75,6 +100,9 @@ static int m_program(uint32_t off, const void *data, size_t len)
 {
     if (s.ram != NULL) {
         const uint8_t *d = data;
+        if (!in_ram(off, len)) {
+            return STORE_IO;
+        }
         for (size_t i = 0; i < len; i++) {
             s.ram[off + i] &= d[i];
         }
@@ -95,6 +123,30 @@ static int m_erase_half(unsigned half)
         }
     }
     return 0;
+}
+
+/* Whether the len bytes at abs all read as value. */
+static bool all_read_as(uint32_t abs, uint32_t len, uint8_t value)
+{
+    uint8_t buf[CHUNK];
+    for (uint32_t done = 0; done < len;) {
+        uint32_t n = len - done < CHUNK ? len - done : CHUNK;
+        if (m_read(abs + done, buf, n) != 0) {
+            return false;
+        }
+        for (const uint8_t *p = buf; p < buf + n; p++) {
+            if (*p != value) {
+                return false;
+            }
+        }
+        done += n;
+    }
+    return true;
+}
+
+static bool half_blank(unsigned half)
+{
+    return all_read_as(base(half), s.half_size, 0xFFu);
 }
 
 /* ------------------------------------------------------------ records */
@@ -157,27 +209,50 @@ static int rec_crc(uint32_t abs, uint32_t body, uint32_t *crc)
     return 0;
 }
 
-/* Reads and checks the record at off of half; 1 = valid, 0 = end of log
- * (erased), -1 = damaged. */
-static int rec_read(unsigned half, uint32_t off, rec_t *r)
+/* Whether a decoded header can be a record at off: a known type, lengths
+ * within the limits, the whole record inside the half. */
+static bool rec_sane(uint32_t off, const rec_t *r)
 {
+    bool commit = r->type == REC_COMMIT;
+    if (r->type != REC_PUT && r->type != REC_DEL && r->type != REC_WIPED && !commit) {
+        return false;
+    }
+    if (r->keylen > STORE_KEY_MAX || r->vlen > STORE_VALUE_MAX || (commit ? r->keylen != 0 : r->keylen == 0) ||
+        (r->type != REC_PUT && r->type != REC_WIPED && r->vlen != 0)) {
+        return false;
+    }
+    return off >= HDR_SIZE && off <= s.half_size && rec_size(r->keylen, r->vlen) <= s.half_size - off;
+}
+
+/* Reads the header at off of half: 1 = a sane header, 0 = end of log
+ * (erased, or no room for a record), -1 = damaged or unreadable.  Every
+ * reader of a record comes through here, every time: a length read from the
+ * medium is used only once it has been checked. */
+static int rec_head(unsigned half, uint32_t off, rec_t *r)
+{
+    static const uint8_t erased[REC_HDR] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     uint8_t b[REC_HDR];
-    if (off + REC_HDR + 4u > s.half_size) {
+    if (off > s.half_size || s.half_size - off < REC_HDR + 4u) {
         return 0;
     }
     if (m_read(base(half) + off, b, REC_HDR) != 0) {
         return -1;
     }
-    static const uint8_t erased[REC_HDR] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     if (memcmp(b, erased, REC_HDR) == 0) {
         return 0;
     }
     rec_decode(b, r);
-    bool commit = r->type == REC_COMMIT;
-    if ((r->type != REC_PUT && r->type != REC_DEL && !commit) || r->keylen > STORE_KEY_MAX ||
-        r->vlen > STORE_VALUE_MAX || (commit && (r->keylen != 0 || r->vlen != 0)) ||
-        (!commit && r->keylen == 0) || off + rec_size(r->keylen, r->vlen) > s.half_size) {
-        return -1;
+    return rec_sane(off, r) ? 1 : -1;
+}
+
+/* Reads and checks the record at off of half, CRC included; 1 = valid,
+ * 0 = end of log (erased), -1 = damaged.  A wiped record has no CRC left:
+ * its sane header is all that is checked. */
+static int rec_read(unsigned half, uint32_t off, rec_t *r)
+{
+    int rc = rec_head(half, off, r);
+    if (rc != 1 || r->type == REC_WIPED) {
+        return rc;
     }
     uint32_t body = rec_size(r->keylen, r->vlen) - 4u;
     uint32_t crc, stored;
@@ -189,18 +264,17 @@ static int rec_read(unsigned half, uint32_t off, rec_t *r)
     return stored == crc ? 1 : -1;
 }
 
-static int key_at(uint32_t off, char key[STORE_KEY_MAX + 1])
+/* The key of the PUT or DEL record at off of the live half; *r gets its
+ * header. */
+static int key_at(uint32_t off, char key[STORE_KEY_MAX + 1], rec_t *r)
 {
-    uint8_t b[REC_HDR];
-    rec_t r;
-    if (m_read(base(s.half) + off, b, REC_HDR) != 0) {
+    if (rec_head(s.half, off, r) != 1 || (r->type != REC_PUT && r->type != REC_DEL)) {
         return STORE_IO;
     }
-    rec_decode(b, &r);
-    if (m_read(base(s.half) + off + REC_HDR, key, r.keylen) != 0) {
+    if (m_read(base(s.half) + off + REC_HDR, key, r->keylen) != 0) {
         return STORE_IO;
     }
-    key[r.keylen] = '\0';
+    key[r->keylen] = '\0';
     return 0;
 }
 
@@ -210,8 +284,9 @@ static int find(const char *key)
 {
     uint32_t h = key_hash(key, strlen(key));
     char k[STORE_KEY_MAX + 1];
+    rec_t r;
     for (unsigned i = 0; i < s.count; i++) {
-        if (s.index[i].hash == h && key_at(s.index[i].off, k) == 0 && strcmp(k, key) == 0) {
+        if (s.index[i].hash == h && key_at(s.index[i].off, k, &r) == 0 && r.type == REC_PUT && strcmp(k, key) == 0) {
             return (int)i;
         }
     }
@@ -222,7 +297,8 @@ static int find(const char *key)
 static bool apply(const pending_t *p)
 {
     char key[STORE_KEY_MAX + 1];
-    if (key_at(p->off, key) != 0) {
+    rec_t r;
+    if (key_at(p->off, key, &r) != 0 || r.type != p->type) {
         return false;
     }
     int i = find(key);
@@ -316,7 +392,7 @@ static void replay(void)
             }
             s.npending = 0;
             have_group = false;
-        } else if (s.npending < STORE_TXN_MAX) {
+        } else if (r.type != REC_WIPED && s.npending < STORE_TXN_MAX) {
             s.pending[s.npending++] = (pending_t){off, r.type};
         }
         off += rec_size(r.keylen, r.vlen);
@@ -329,15 +405,16 @@ static void replay(void)
 
 /* ------------------------------------------------------------ compaction */
 
-/* Copies the record at src (live half) to dst (other half), giving it txn. */
+/* Copies the record at src (live half) to dst of half `to`, giving it txn.
+ * It is checked whole first, so a record damaged since mount is never copied
+ * (nor read past its half): STORE_NOT_FOUND. */
 static int copy_record(uint32_t src, unsigned to, uint32_t dst, uint32_t txn, uint32_t *size)
 {
     uint8_t b[CHUNK];
     rec_t r;
-    if (m_read(base(s.half) + src, b, REC_HDR) != 0) {
-        return STORE_IO;
+    if (rec_read(s.half, src, &r) != 1 || (r.type != REC_PUT && r.type != REC_DEL)) {
+        return STORE_NOT_FOUND;
     }
-    rec_decode(b, &r);
     r.txn = txn;
     rec_encode(b, &r);
     uint32_t body = rec_size(r.keylen, r.vlen) - 4u;
@@ -373,21 +450,30 @@ static int write_commit(unsigned half, uint32_t off, uint32_t txn)
     return m_program(base(half) + off, b, COMMIT_SIZE);
 }
 
-/* Moves the live data (and an open change's records) to the other half. */
+/* Moves the live data (and an open change's records) to the other half,
+ * then erases the half it leaves: that one holds every value ever replaced,
+ * and a copy of each live one. */
 static int compact(void)
 {
-    unsigned to = 1u - s.half;
+    unsigned from = s.half, to = 1u - s.half;
     uint32_t off = HDR_SIZE, size;
     uint32_t txn = s.next_txn++;
-    if (m_erase_half(to) != 0) {
+    /* Normally already blank: the last compaction erased it. */
+    if (!half_blank(to) && m_erase_half(to) != 0) {
         return STORE_IO;
     }
-    for (unsigned i = 0; i < s.count; i++) {
-        if (copy_record(s.index[i].off, to, off, txn, &size) != 0) {
+    for (unsigned i = 0; i < s.count;) {
+        int rc = copy_record(s.index[i].off, to, off, txn, &size);
+        if (rc == STORE_NOT_FOUND) {
+            s.index[i] = s.index[--s.count]; /* damaged since mount: that value is lost */
+            continue;
+        }
+        if (rc != 0) {
             return STORE_IO;
         }
         s.index[i].off = off; /* provisional: only used once `to` is live */
         off += size;
+        i++;
     }
     if (s.count > 0) {
         if (write_commit(to, off, txn) != 0) {
@@ -410,7 +496,79 @@ static int compact(void)
     s.generation++;
     s.tail = off;
     s.dirty = false;
+    /* Should this fail (or the power go), store_open erases it. */
+    (void)m_erase_half(from);
     return 0;
+}
+
+/* ------------------------------------------------------------ wiping */
+
+static bool is_live(uint32_t off)
+{
+    for (unsigned i = 0; i < s.count; i++) {
+        if (s.index[i].off == off) {
+            return true;
+        }
+    }
+    for (unsigned i = 0; s.in_txn && i < s.npending; i++) {
+        if (s.pending[i].off == off) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether everything after the header of the record at off is zero. */
+static bool body_zero(uint32_t off, const rec_t *r)
+{
+    return all_read_as(base(s.half) + off + REC_HDR, rec_size(r->keylen, r->vlen) - REC_HDR, 0);
+}
+
+/* Overwrites the record at off with zeros after its header, and makes it
+ * REC_WIPED.  The type goes first: from then on the log skips the record
+ * without its CRC, so a cut while zeroing leaves a record that reads as
+ * wiped and that the next scrub finishes. */
+static int wipe(uint32_t off, const rec_t *r)
+{
+    static const uint8_t wiped = REC_WIPED;
+    static const uint8_t zeros[CHUNK];
+    uint32_t at = base(s.half) + off;
+    uint32_t end = rec_size(r->keylen, r->vlen);
+    if (r->type != REC_WIPED && m_program(at, &wiped, 1) != 0) {
+        return STORE_IO;
+    }
+    for (uint32_t done = REC_HDR; done < end;) {
+        uint32_t n = end - done < CHUNK ? end - done : CHUNK;
+        if (m_program(at + done, zeros, n) != 0) {
+            return STORE_IO;
+        }
+        done += n;
+    }
+    return 0;
+}
+
+/* Wipes every record of a sensitive key in the live log other than its
+ * current value or the open change's own (replaced, deleted, left by an
+ * aborted or cut change), and finishes wipes a power cut interrupted. */
+static int scrub(void)
+{
+    int rc = 0;
+    if (s_sensitive == NULL) {
+        return 0;
+    }
+    for (uint32_t off = HDR_SIZE; off < s.tail;) {
+        rec_t r;
+        char key[STORE_KEY_MAX + 1];
+        if (rec_head(s.half, off, &r) != 1) {
+            break;
+        }
+        if ((r.type == REC_PUT && key_at(off, key, &r) == 0 && sensitive(key) && !is_live(off)) ||
+            (r.type == REC_WIPED && !body_zero(off, &r))) {
+            rc = wipe(off, &r) != 0 ? STORE_IO : rc;
+        }
+        off += rec_size(r.keylen, r.vlen);
+    }
+    return rc;
 }
 
 /* After a failed write the half's state is unknown: re-read it. */
@@ -424,6 +582,21 @@ static void recover(void)
 }
 
 /* ------------------------------------------------------------ open */
+
+/* What a power cut (or older firmware) may have left readable goes: a torn
+ * write is compacted away, the half that is not live is erased, superseded
+ * sensitive records are wiped.  Best effort: the store works without it. */
+static void settle(void)
+{
+    if (s.dirty) {
+        if (compact() != 0) {
+            recover();
+        }
+    } else if (!half_blank(1u - s.half)) {
+        (void)m_erase_half(1u - s.half);
+    }
+    (void)scrub();
+}
 
 int store_open(hal_nvm_region_t region)
 {
@@ -453,6 +626,7 @@ int store_open(hal_nvm_region_t region)
         s.half = (v0 && (!v1 || (int32_t)(g0 - g1) > 0)) ? 0u : 1u;
         s.generation = s.half == 0 ? g0 : g1;
         replay();
+        settle();
         return s.durable ? STORE_OK : STORE_NO_MEDIUM;
     }
     /* A new (or wholly unreadable) medium: start empty in half 0. */
@@ -462,6 +636,7 @@ int store_open(hal_nvm_region_t region)
     s.half = 0;
     s.generation = 1;
     s.tail = HDR_SIZE;
+    settle();
     return s.durable ? STORE_OK : STORE_NO_MEDIUM;
 }
 
@@ -478,20 +653,18 @@ int store_get(const char *key, void *buf, size_t size, size_t *len)
     if (i < 0) {
         return STORE_NOT_FOUND;
     }
-    uint8_t b[REC_HDR];
     rec_t r;
-    uint32_t off = base(s.half) + s.index[i].off;
-    if (m_read(off, b, REC_HDR) != 0) {
-        return STORE_IO;
+    if (rec_head(s.half, s.index[i].off, &r) != 1 || r.type != REC_PUT) {
+        return STORE_IO; /* changed on the medium since find() read it */
     }
-    rec_decode(b, &r);
     if (len != NULL) {
         *len = r.vlen;
     }
     if (r.vlen > size) {
         return STORE_TOO_BIG;
     }
-    return m_read(off + REC_HDR + r.keylen, buf, r.vlen) == 0 ? STORE_OK : STORE_IO;
+    uint32_t off = base(s.half) + s.index[i].off + REC_HDR + r.keylen;
+    return m_read(off, buf, r.vlen) == 0 ? STORE_OK : STORE_IO;
 }
 
 bool store_has(const char *key)
@@ -502,8 +675,9 @@ bool store_has(const char *key)
 void store_each(bool (*fn)(void *ctx, const char *key), void *ctx)
 {
     char key[STORE_KEY_MAX + 1];
+    rec_t r;
     for (unsigned i = 0; i < s.count; i++) {
-        if (key_at(s.index[i].off, key) == 0 && !fn(ctx, key)) {
+        if (key_at(s.index[i].off, key, &r) == 0 && !fn(ctx, key)) {
             return;
         }
     }
@@ -526,13 +700,19 @@ void store_begin(void)
     s.in_txn = true;
     s.txn = s.next_txn++;
     s.npending = 0;
+    s.scrub = false;
 }
 
 void store_abort(void)
 {
-    /* Records already written stay in the log without a commit: ignored. */
+    /* Records already written stay in the log without a commit: ignored,
+     * and wiped when they hold a sensitive value. */
     s.in_txn = false;
     s.npending = 0;
+    if (s.scrub) {
+        s.scrub = false;
+        (void)scrub();
+    }
 }
 
 static int append(uint8_t type, const char *key, const void *value, size_t len)
@@ -547,6 +727,8 @@ static int append(uint8_t type, const char *key, const void *value, size_t len)
     if (s.npending >= STORE_TXN_MAX) {
         return STORE_TXN;
     }
+    bool secret = sensitive(key);
+    s.scrub = s.scrub || secret;
     uint32_t size = rec_size(keylen, len);
     if (s.dirty || s.tail + size + COMMIT_SIZE > s.half_size) {
         if (compact() != 0) {
@@ -574,6 +756,11 @@ static int append(uint8_t type, const char *key, const void *value, size_t len)
         (padlen > 0 && m_program(at + REC_HDR + keylen + len, pad, padlen) != 0) ||
         m_program(at + body, cb, 4) != 0) {
         s.dirty = true;
+        /* The torn record may hold part of the value: move away from it now
+         * rather than at the next change (or the next start). */
+        if (secret && compact() != 0) {
+            recover();
+        }
         return STORE_IO;
     }
     s.pending[s.npending++] = (pending_t){s.tail, type};
@@ -604,8 +791,9 @@ int store_commit(void)
      * make keys durable that the index cannot list. */
     unsigned added = 0;
     char key[STORE_KEY_MAX + 1];
+    rec_t r;
     for (unsigned i = 0; i < s.npending; i++) {
-        if (s.pending[i].type == REC_PUT && (key_at(s.pending[i].off, key) != 0 || find(key) < 0)) {
+        if (s.pending[i].type == REC_PUT && (key_at(s.pending[i].off, key, &r) != 0 || find(key) < 0)) {
             added++;
         }
     }
@@ -625,6 +813,12 @@ int store_commit(void)
     }
     s.in_txn = false;
     s.npending = 0;
+    /* Committed: the values it replaced or deleted go.  Should this be cut
+     * short, store_open finishes it. */
+    if (s.scrub) {
+        s.scrub = false;
+        (void)scrub();
+    }
     return STORE_OK;
 }
 
@@ -656,9 +850,10 @@ int store_delete(const char *key)
 int store_clear(bool (*keep)(const char *key))
 {
     char key[STORE_KEY_MAX + 1];
+    rec_t r;
     store_begin();
     for (unsigned i = 0; i < s.count; i++) {
-        if (key_at(s.index[i].off, key) != 0) {
+        if (key_at(s.index[i].off, key, &r) != 0) {
             store_abort();
             return STORE_IO;
         }

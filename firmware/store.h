@@ -8,8 +8,21 @@
  * ignored, so a power cut at any single write leaves either all of a change
  * or none of it.  When the live half is full the newest value of each key is
  * copied to the other half, whose header is written last; the half with the
- * valid header and the higher generation wins.  Records carry a CRC-32, the
- * header a format version so later firmware can migrate.
+ * valid header and the higher generation wins; the half it leaves is then
+ * erased.  Records carry a CRC-32, the header a format version so later
+ * firmware can migrate.
+ *
+ * Sensitive keys (the secret and other write-only values: store_set_sensitive)
+ * leave no readable copy behind: once a change that replaces or deletes one
+ * has committed, or a change that wrote one is dropped, its other records are
+ * overwritten with zeros in place (NOR programming clears bits without an
+ * erase; only the record's type and lengths stay).  store_open finishes what
+ * a power cut interrupted: it wipes what is left, compacts away a torn write
+ * and erases the other half.
+ *
+ * Nothing read back from the medium is trusted: every record header is
+ * checked against the limits below and the half's end each time it is read,
+ * so a byte that changes after mount costs that record, never memory safety.
  *
  * Keys are strings of at most STORE_KEY_MAX bytes; values are byte strings of
  * at most STORE_VALUE_MAX bytes.
@@ -42,7 +55,13 @@ typedef enum {
  * (without a medium there is no entropy either, so no TLS). */
 void store_set_allocator(void *(*alloc)(size_t size), void (*release)(void *p));
 
-/* Opens the store on region: finds the live half, replays its log. */
+/* Keys whose superseded values must not stay readable on the medium; set
+ * before store_open (which wipes what an interrupted change left).  NULL:
+ * none. */
+void store_set_sensitive(bool (*is_sensitive)(const char *key));
+
+/* Opens the store on region: finds the live half, replays its log, then
+ * settles the medium (see above). */
 int store_open(hal_nvm_region_t region);
 /* Whether values survive a reset (false: RAM-only fallback). */
 bool store_durable(void);

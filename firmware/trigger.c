@@ -103,7 +103,7 @@ trigger_status_t trigger_create(const char *action, const char *json, size_t jso
         *why = "the request body would exceed 1536 bytes";
         return TRIGGER_TOO_BIG;
     }
-    switch (queue_push(&rec)) {
+    switch (queue_push(&rec, press_uptime_ms)) {
     case QUEUE_OK:
         break;
     case QUEUE_FULL:

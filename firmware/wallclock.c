@@ -6,13 +6,30 @@
 #include "console.h"
 #include "hal_time.h"
 
+/* The build date in seconds since 1970, from the Makefile: the time of the
+ * latest commit (or SOURCE_DATE_EPOCH), so a rebuild of one commit gives the
+ * same image. */
+#ifndef PB_BUILD_EPOCH
+#ifdef __CPPCHECK__
+#define PB_BUILD_EPOCH 1767225600 /* any real date: what the checker sees */
+#else
+#error "PB_BUILD_EPOCH (the build date, seconds since 1970) comes from the Makefile"
+#endif
+#endif
+
+#define DAY_MS 86400000u
+
 static wallclock_state_t s_state;
-static int64_t s_offset_ms; /* UTC ms = uptime ms + offset */
+static int64_t s_offset_ms;       /* UTC ms = uptime ms + offset */
+static int64_t s_first_offset_ms; /* the offset as first set in this boot: the running clock */
+static int64_t s_held_offset_ms;  /* while suspect: the step's offset... */
+static uint64_t s_held_since;     /* ...and the uptime of the first answer that gave it */
 
 void wallclock_init(void)
 {
     s_state = WALLCLOCK_UNSYNCED;
     s_offset_ms = 0;
+    s_first_offset_ms = 0;
 }
 
 wallclock_state_t wallclock_state(void)
@@ -22,8 +39,18 @@ wallclock_state_t wallclock_state(void)
 
 const char *wallclock_state_name(void)
 {
-    static const char *const names[] = {"unsynced", "manual", "synced"};
+    static const char *const names[] = {"unsynced", "manual", "synced", "suspect"};
     return names[s_state];
+}
+
+bool wallclock_suspect(void)
+{
+    return s_state == WALLCLOCK_SUSPECT;
+}
+
+uint64_t wallclock_floor_ms(void)
+{
+    return (uint64_t)PB_BUILD_EPOCH / 86400u * DAY_MS;
 }
 
 bool wallclock_at_uptime(uint64_t uptime_ms, uint64_t *utc_ms)
@@ -40,25 +67,75 @@ bool wallclock_now(uint64_t *utc_ms)
     return wallclock_at_uptime(hal_uptime_ms(), utc_ms);
 }
 
-void wallclock_set_ntp(uint64_t utc_ms)
+bool wallclock_running(uint64_t *utc_ms)
 {
-    int64_t offset = (int64_t)utc_ms - (int64_t)hal_uptime_ms();
-    int64_t step = offset - s_offset_ms;
-    bool report = s_state != WALLCLOCK_SYNCED || step >= WALLCLOCK_REPORT_STEP_MS ||
-                  step <= -WALLCLOCK_REPORT_STEP_MS;
+    if (s_state == WALLCLOCK_UNSYNCED) {
+        return false;
+    }
+    *utc_ms = (uint64_t)((int64_t)hal_uptime_ms() + s_first_offset_ms);
+    return true;
+}
+
+bool wallclock_since(uint64_t utc_ms, uint64_t *ms)
+{
+    uint64_t now;
+    if (!wallclock_running(&now) || now < utc_ms) {
+        return false;
+    }
+    *ms = now - utc_ms;
+    return true;
+}
+
+static int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+static void set_offset(int64_t offset, wallclock_state_t state)
+{
+    if (s_state == WALLCLOCK_UNSYNCED) {
+        s_first_offset_ms = offset;
+    }
     s_offset_ms = offset;
-    s_state = WALLCLOCK_SYNCED;
+    s_state = state;
+}
+
+wallclock_ntp_t wallclock_set_ntp(uint64_t utc_ms)
+{
+    if (utc_ms < wallclock_floor_ms()) {
+        return WALLCLOCK_REFUSED;
+    }
+    uint64_t up = hal_uptime_ms();
+    int64_t offset = (int64_t)utc_ms - (int64_t)up;
+    int64_t step = offset - s_offset_ms;
+    bool report = s_state != WALLCLOCK_SYNCED || abs64(step) >= WALLCLOCK_REPORT_STEP_MS;
+    if (s_state != WALLCLOCK_UNSYNCED && abs64(step) > WALLCLOCK_STEP_MAX_MS) {
+        if (s_state != WALLCLOCK_SUSPECT || abs64(offset - s_held_offset_ms) > WALLCLOCK_AGREE_MS) {
+            /* A new step (or one that disagrees with the one held): wait for
+             * answers over WALLCLOCK_CONFIRM_MS from now. */
+            s_state = WALLCLOCK_SUSPECT;
+            s_held_offset_ms = offset;
+            s_held_since = up;
+            /* Both clocks lie between 1970 and 2106: the seconds fit 32 bits. */
+            con_evt("time suspect step_s=%s%lu", step < 0 ? "-" : "", (unsigned long)(abs64(step) / 1000));
+            return WALLCLOCK_HELD;
+        }
+        if (up - s_held_since < WALLCLOCK_CONFIRM_MS) {
+            return WALLCLOCK_HELD;
+        }
+    }
+    set_offset(offset, WALLCLOCK_SYNCED);
     if (report) {
         char iso[WALLCLOCK_ISO_LEN];
         wallclock_format(utc_ms, iso);
         con_evt("time synced utc=%s", iso);
     }
+    return WALLCLOCK_APPLIED;
 }
 
 void wallclock_set_manual(uint64_t utc_ms)
 {
-    s_offset_ms = (int64_t)utc_ms - (int64_t)hal_uptime_ms();
-    s_state = WALLCLOCK_MANUAL;
+    set_offset((int64_t)utc_ms - (int64_t)hal_uptime_ms(), WALLCLOCK_MANUAL);
 }
 
 /* Howard Hinnant's days_from_civil / civil_from_days, for the proleptic

@@ -16,12 +16,12 @@ refused, so a server never listens on every interface.
         assert dns.queries[0].qname == "dev.azure.com"
 
 Fault injection: `drop`, `delay_s` (both servers), `servfail` (DNS), `kod`
-(SNTP); these and `records`, `ttl`, `offset_s`, `stratum` are plain attributes
-that may be changed while the server runs.
+(SNTP); these and `records`, `ttl`, `offset_s`, `follow_client`, `stratum` are
+plain attributes that may be changed while the server runs.
 
 Command line (foreground, Ctrl-C to stop):
     python3 tools/netservers.py dns --port 5353 --record name=1.2.3.4 ...
-    python3 tools/netservers.py sntp --port 1123 [--offset 3600]
+    python3 tools/netservers.py sntp --port 1123 [--offset 3600] [--follow-client]
 """
 
 import argparse
@@ -459,6 +459,12 @@ class SntpServer(UdpServer):
     b"PBTS"; reference and receive timestamps = arrival time + `offset_s`,
     transmit timestamp = send time + `offset_s`; originate timestamp = the
     request's transmit timestamp.
+    `follow_client=True` takes the client's own clock (its transmit
+    timestamp) instead of this machine's as the time to add `offset_s` to: for
+    a device whose clock runs on emulated time (QEMU -icount ...,sleep=off
+    runs it many times faster than real time), answers then keep to a step
+    the test chose, however fast its clock runs.  A request whose transmit
+    timestamp is 0 gets this machine's time.
     `kod=True` sends a kiss-o'-death instead: LI=3 (unsynchronised), stratum 0,
     reference id = `kod_code` (default b"RATE").
     Requests are logged in `.requests` as SntpRequest(addr, version,
@@ -467,9 +473,11 @@ class SntpServer(UdpServer):
     name = "sntp"
 
     def __init__(self, port=0, offset_s=0.0, stratum=1, kod=False, kod_code=b"RATE",
-                 drop=False, delay_s=0.0, refid=b"PBTS", host=LOOPBACK, verbose=False, lan=False):
+                 drop=False, delay_s=0.0, refid=b"PBTS", host=LOOPBACK, verbose=False, lan=False,
+                 follow_client=False):
         super().__init__(port=port, host=host, delay_s=delay_s, drop=drop, verbose=verbose, lan=lan)
         self.offset_s = offset_s
+        self.follow_client = follow_client
         self.stratum = stratum
         self.kod = kod
         self.kod_code = kod_code
@@ -504,6 +512,8 @@ class SntpServer(UdpServer):
         self._log(self._requests, SntpRequest(addr, version, client_tx))
         # Later requests see a changed offset_s; one reply uses one value.
         offset = self.offset_s
+        if self.follow_client and client_tx != 0:
+            offset += from_ntp(client_tx, pivot=rx_time) - rx_time
         if self.kod:
             li, stratum, refid = 3, 0, bytes(self.kod_code)
         else:
@@ -565,6 +575,8 @@ def main(argv=None):
 
     s = sub.add_parser("sntp", parents=[common], help="SNTP server")
     s.add_argument("--offset", type=float, default=0.0, metavar="S", help="serve time.time() + S")
+    s.add_argument("--follow-client", action="store_true",
+                   help="serve the client's own transmit time + S instead")
     s.add_argument("--stratum", type=int, default=1)
     s.add_argument("--kod", action="store_true", help="answer kiss-o'-death (stratum 0, RATE)")
 
@@ -575,7 +587,8 @@ def main(argv=None):
                             delay_s=a.delay, host=a.host, verbose=not a.quiet)
         else:
             srv = SntpServer(port=a.port, offset_s=a.offset, stratum=a.stratum, kod=a.kod,
-                             drop=a.drop, delay_s=a.delay, host=a.host, verbose=not a.quiet)
+                             drop=a.drop, delay_s=a.delay, host=a.host, verbose=not a.quiet,
+                             follow_client=a.follow_client)
         srv.start()
     except (OSError, ValueError) as e:
         print(f"netservers: {e}", file=sys.stderr)

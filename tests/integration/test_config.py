@@ -11,6 +11,8 @@ from conftest import ROOT, booted
 SECRET = "Pr0v1s10n-S3cret/\\\"quoted\\\""  # also exercises JSON escapes
 pbdevice.SECRETS.add("Pr0v1s10n-S3cret")
 pbdevice.SECRETS.add("hand-typed-S3cret")
+OLD_SECRETS = ("Old-Alpha-S3cret-41", "Old-Bravo-S3cret-42")
+pbdevice.SECRETS.update(OLD_SECRETS)
 
 
 def show(dev):
@@ -96,6 +98,22 @@ def test_secret_rules(device):
     device.expect(r"^OK$")
     device.command("echo off")
     # Device.close() checks every byte printed for the secret
+
+
+def test_replaced_and_reset_secrets_leave_no_copy_in_the_nvm_file(device, tmp_path):
+    """Issue 12: the store only appended, so the NVM file kept every secret
+    ever set, in clear."""
+    a, b = OLD_SECRETS
+    nvm = tmp_path / "pipebutton-nvm.bin"
+    _, _, final = device.command(f"config set secret {a}")
+    assert final == "OK"
+    assert nvm.read_bytes().count(a.encode()) == 1
+    for line in (f"config set secret {b}", "config reset yes"):
+        _, _, final = device.command(line)
+        assert final == "OK", (line, final)
+    image = nvm.read_bytes()
+    assert a.encode() not in image and b.encode() not in image
+    assert show(device)["secret"] == "<unset>"
 
 
 def test_bad_values_change_nothing(device):

@@ -365,6 +365,20 @@ def test_sntp_offset_and_change_while_running(client):
     check_times(r2, t2 - 86400 * 3)
 
 
+def test_sntp_follow_client_answers_the_clients_clock_plus_offset(client):
+    with SntpServer(offset_s=172800.0, follow_client=True) as ntp:
+        client_clock = time.time() - 5 * 86400  # a client five days behind
+        req, tx = sntp_request(tx=to_ntp(client_clock))
+        r = parse_sntp(exchange(client, ntp, req))
+        assert r["orig"] == tx
+        check_times(r, client_clock + 172800)
+        ntp.offset_s = -60.0  # changed while running
+        r = parse_sntp(exchange(client, ntp, sntp_request(tx=to_ntp(client_clock))[0]))
+        check_times(r, client_clock - 60)
+        r = parse_sntp(exchange(client, ntp, sntp_request(tx=0)[0]))  # no clock: this machine's
+        check_times(r, time.time() - 60)
+
+
 def test_sntp_stratum_configurable(client):
     with SntpServer(stratum=2) as ntp:
         r = parse_sntp(exchange(client, ntp, sntp_request()[0]))

@@ -13,6 +13,7 @@ void fake_device_fresh(void)
     fake_hal_reset_all();
     fake_nvm_reset();
     fake_eth_reset();
+    store_set_sensitive(cfg_sensitive);
     store_open(HAL_NVM_CONFIG);
     console_init();
     cfg_init();

@@ -85,6 +85,30 @@ uint8_t *fake_nvm_bytes(hal_nvm_region_t region)
     return region == HAL_NVM_CONFIG ? s_config : s_queue;
 }
 
+long fake_nvm_find(hal_nvm_region_t region, long from, const void *bytes, size_t len)
+{
+    const uint8_t *m = fake_nvm_bytes(region);
+    size_t size = region == HAL_NVM_CONFIG ? sizeof s_config : sizeof s_queue;
+    const uint8_t *b = bytes;
+    for (size_t i = from < 0 ? 0u : (size_t)from; len > 0 && i + len <= size; i++) {
+        if (m[i] == b[0] && memcmp(m + i, b, len) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+unsigned fake_nvm_count(const void *bytes, size_t len)
+{
+    unsigned n = 0;
+    for (int r = 0; r < HAL_NVM_REGIONS; r++) {
+        for (long at = 0; (at = fake_nvm_find((hal_nvm_region_t)r, at, bytes, len)) >= 0; at++) {
+            n++;
+        }
+    }
+    return n;
+}
+
 static uint32_t rnd(void)
 {
     s_seed ^= s_seed << 13;

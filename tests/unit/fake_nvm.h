@@ -8,6 +8,7 @@
 #define FAKE_NVM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hal_nvm.h"
@@ -39,5 +40,10 @@ unsigned long fake_nvm_writes(void);
 unsigned long fake_nvm_erases(hal_nvm_region_t region, uint32_t offset);
 /* Direct access, to damage bytes on purpose. */
 uint8_t *fake_nvm_bytes(hal_nvm_region_t region);
+/* Where len bytes occur in the region (every byte of it, live or not), from
+ * offset from on; -1 when nowhere. */
+long fake_nvm_find(hal_nvm_region_t region, long from, const void *bytes, size_t len);
+/* How many times they occur on the whole medium, both regions. */
+unsigned fake_nvm_count(const void *bytes, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 /* Configuration through the console, as a user or the provisioning tool sees
  * it: validation of every key, import all-or-nothing, reset, the write-only
- * secret, and power cuts during set, import and reset. */
+ * secret (never shown, and no old value left on the medium), and power cuts
+ * during set, import and reset. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -241,6 +242,29 @@ static void unset_and_reset(void **state)
     assert_int_equal(store_get("sys.boot", buf, sizeof buf, &len), STORE_OK); /* kept */
 }
 
+static unsigned on_medium(const char *text)
+{
+    return fake_nvm_count(text, strlen(text));
+}
+
+static void old_secrets_leave_no_copy_on_the_medium(void **state)
+{
+    (void)state;
+    expect_final("config set secret Alpha-S3cret-0001", "OK");
+    assert_int_equal(on_medium("Alpha-S3cret-0001"), 1);
+    expect_final("config set secret Bravo-S3cret-0002", "OK");
+    expect_final("config reset yes", "OK");
+    assert_int_equal(on_medium("Alpha-S3cret-0001"), 0);
+    assert_int_equal(on_medium("Bravo-S3cret-0002"), 0);
+    expect_final("config import {\"org\":\"o\",\"secret\":\"Charlie-S3cret-0003\"}", "OK");
+    expect_final("config unset secret", "OK");
+    assert_int_equal(on_medium("Charlie-S3cret-0003"), 0);
+    expect_final("config set secret Delta-S3cret-0004", "OK");
+    expect_final("config import {\"secret\":\"Echo-S3cret-0005\",\"webhook\":\"w\"}", "OK");
+    assert_int_equal(on_medium("Delta-S3cret-0004"), 0);
+    assert_int_equal(on_medium("Echo-S3cret-0005"), 1);
+}
+
 static void configured_names_what_is_missing(void **state)
 {
     (void)state;
@@ -281,13 +305,29 @@ static bool same(snap_t a, snap_t b)
 #define OP_ROUNDS 2
 static const char *const ops[] = {
     "config set org first",
-    "config import {\"org\":\"second\",\"webhook\":\"hook\",\"secret\":\"s1\"}",
+    "config import {\"org\":\"second\",\"webhook\":\"hook\",\"secret\":\"Sekr3t-0001\"}",
     "config set webhook hook2",
     "config reset yes",
-    "config import {\"org\":\"third\",\"webhook\":\"h3\",\"secret\":\"s3\",\"action.a\":{\"k\":1}}",
+    "config import {\"org\":\"third\",\"webhook\":\"h3\",\"secret\":\"Sekr3t-0003\",\"action.a\":{\"k\":1}}",
     "config unset secret",
 };
 #define NOPS ((int)(sizeof ops / sizeof ops[0]))
+static const char *const secrets[] = {"Sekr3t-0001", "Sekr3t-0003"};
+
+/* Whatever the cut, the medium holds no secret but the current one. */
+static void no_old_secret(long cut)
+{
+    char cur[CFG_SECRET_MAX + 1] = "";
+    size_t len = 0;
+    if (cfg_secret(cur, sizeof cur - 1, &len)) {
+        cur[len] = '\0';
+    }
+    for (size_t k = 0; k < sizeof secrets / sizeof secrets[0]; k++) {
+        if (strcmp(cur, secrets[k]) != 0 && on_medium(secrets[k]) != 0) {
+            fail_msg("cut at write %ld: the old secret %s is still on the medium", cut, secrets[k]);
+        }
+    }
+}
 
 /* The state right after op i (of the rounds) completed, from what it sets. */
 static bool cut_result_is_new(int i, snap_t now)
@@ -350,8 +390,10 @@ static void power_cuts_during_set_import_and_reset(void **state)
             bool cleared = now.org[0] == '\0' && now.webhook[0] == '\0' && !now.secret;
             assert_true(cleared || same(now, before));
         }
+        no_old_secret(cut);
         /* still usable */
         expect_final("config set org alive", "OK");
+        no_old_secret(cut);
     }
     print_message("config survived a power cut at %lu write points\n", points);
     assert_true(points > 100);
@@ -368,6 +410,7 @@ int main(void)
         cmocka_unit_test_setup(import_is_all_or_nothing, setup),
         cmocka_unit_test_setup(multi_line_import, setup),
         cmocka_unit_test_setup(unset_and_reset, setup),
+        cmocka_unit_test_setup(old_secrets_leave_no_copy_on_the_medium, setup),
         cmocka_unit_test_setup(configured_names_what_is_missing, setup),
         cmocka_unit_test_setup(power_cuts_during_set_import_and_reset, setup),
     };

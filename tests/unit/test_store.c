@@ -1,6 +1,8 @@
-/* The durable store against the NOR fake: behaviour, compaction, and a power
+/* The durable store against the NOR fake: behaviour, compaction, a power
  * cut at every single write of a workload that always leaves the old or the
- * new state of the interrupted change, never a mix, never a broken store. */
+ * new state of the interrupted change, never a mix, never a broken store;
+ * sensitive values that leave no copy behind, power cuts included; bytes
+ * changed on the medium after mount. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,12 +16,39 @@
 #include "fake_nvm.h"
 #include "store.h"
 
+static bool is_secret(const char *key)
+{
+    return strcmp(key, "secret") == 0 || strcmp(key, "pat") == 0;
+}
+
 static int setup(void **state)
 {
     (void)state;
     fake_hal_reset_all();
     fake_nvm_reset();
+    store_set_sensitive(is_secret);
     return 0;
+}
+
+/* How many times text occurs anywhere on the medium. */
+static unsigned on_medium(const char *text)
+{
+    return fake_nvm_count(text, strlen(text));
+}
+
+/* The header of the first PUT record of key on the medium (a fresh store
+ * holds one). */
+static uint8_t *record_of(const char *key)
+{
+    uint8_t *m = fake_nvm_bytes(HAL_NVM_CONFIG);
+    size_t len = strlen(key);
+    for (size_t i = 0; i + 8 + len <= FAKE_NVM_CONFIG_SIZE; i++) {
+        if (m[i] == 'P' && m[i + 1] == len && memcmp(m + i + 8, key, len) == 0) {
+            return m + i;
+        }
+    }
+    fail_msg("no record of %s", key);
+    return NULL;
 }
 
 static void expect(const char *key, const char *value)
@@ -196,6 +225,180 @@ static void damage_to_the_log_tail_is_survived(void **state)
     expect("a", "1");
 }
 
+/* ---- bytes that change after mount (issue 12 finding 6) */
+
+static bool count_key(void *ctx, const char *key)
+{
+    (void)key;
+    (*(unsigned *)ctx)++;
+    return true;
+}
+
+static void a_header_changed_after_mount_costs_that_record_only(void **state)
+{
+    (void)state;
+    fake_nvm_set_config_geometry(4096, 1024);
+    store_open(HAL_NVM_CONFIG);
+    set("org", "contoso");
+    set("webhook", "deploy");
+    set("boot", "1");
+    /* A key length of 200 where 3 was: the key used to be read into a
+     * 41-byte buffer on the stack without a look at it. */
+    record_of("org")[1] = 200;
+    expect("org", NULL);
+    assert_false(store_has("org"));
+    expect("webhook", "deploy");
+    unsigned n = 0;
+    store_each(count_key, &n);
+    assert_int_equal(n, 2); /* a key that no longer reads right is skipped */
+    /* A value length past the half: not copied by compaction, which used to
+     * run off the half with it and fail for good. */
+    uint8_t *w = record_of("webhook");
+    w[2] = 0xFF;
+    w[3] = 0x07;
+    char buf[STORE_VALUE_MAX];
+    size_t len;
+    assert_int_not_equal(store_get("webhook", buf, sizeof buf, &len), STORE_OK);
+    uint32_t before = store_used();
+    char v[16];
+    for (int i = 0; i < 200; i++) {
+        snprintf(v, sizeof v, "%d", i);
+        assert_int_equal(set("boot", v), STORE_OK);
+    }
+    assert_true(store_used() < before + 200 * 16); /* it compacted */
+    expect("boot", "199");
+    expect("webhook", NULL);
+    store_open(HAL_NVM_CONFIG);
+    expect("boot", "199");
+    expect("org", NULL);
+    expect("webhook", NULL);
+}
+
+/* Every byte of a store's live log changed in turn, after mount: every read
+ * path and a compaction stay inside their buffers and the half (ASan would
+ * say otherwise), and the store goes on working. */
+static void every_byte_changed_after_mount_is_survived(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"org", "webhook", "secret", "action.deploy", "boot"};
+    static const uint8_t how[][2] = {{0xFF, 0x00}, {0x00, 0xC8}, {0x00, 0xFF}}; /* xor, then or */
+    char props[400];
+    memset(props, 'p', sizeof props - 1);
+    props[sizeof props - 1] = '\0';
+    unsigned runs = 0;
+    for (uint32_t pos = 0;; pos++) {
+        for (size_t h = 0; h < sizeof how / sizeof how[0]; h++) {
+            fake_nvm_reset();
+            fake_nvm_set_config_geometry(4096, 1024);
+            store_open(HAL_NVM_CONFIG);
+            set("org", "contoso");
+            set("webhook", "deploy");
+            set("secret", "s3cret");
+            set("action.deploy", props);
+            set("boot", "1");
+            if (pos >= store_used()) {
+                print_message("%u changed bytes survived\n", runs);
+                assert_true(runs > 1000);
+                return;
+            }
+            uint8_t *b = fake_nvm_bytes(HAL_NVM_CONFIG) + pos;
+            *b = (uint8_t)((*b ^ how[h][0]) | how[h][1]);
+            runs++;
+            char buf[STORE_VALUE_MAX];
+            size_t len;
+            unsigned n = 0;
+            for (int round = 0; round < 2; round++) {
+                for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+                    (void)store_get(keys[k], buf, sizeof buf, &len);
+                    (void)store_get(keys[k], buf, 8, &len);
+                    (void)store_has(keys[k]);
+                }
+                store_each(count_key, &n);
+                for (int i = 0; i < 60; i++) { /* compacts at least once */
+                    (void)set("boot", "a value long enough to fill a 2 KB half soon");
+                }
+                store_open(HAL_NVM_CONFIG);
+            }
+            assert_int_equal(set("after", "ok"), STORE_OK);
+            store_open(HAL_NVM_CONFIG);
+            expect("after", "ok");
+        }
+    }
+}
+
+/* ---- sensitive values leave no copy (issue 12 finding 2) */
+
+static void replaced_unset_and_reset_secrets_leave_no_copy(void **state)
+{
+    (void)state;
+    fake_nvm_set_config_geometry(4096, 1024); /* 2 KB halves: compaction comes soon */
+    store_open(HAL_NVM_CONFIG);
+    set("org", "contoso");
+    set("secret", "Secret-Alpha-1");
+    assert_int_equal(on_medium("Secret-Alpha-1"), 1);
+    set("secret", "Secret-Bravo-2"); /* replaced */
+    assert_int_equal(on_medium("Secret-Alpha-1"), 0);
+    assert_int_equal(on_medium("Secret-Bravo-2"), 1);
+    assert_int_equal(store_delete("secret"), STORE_OK); /* unset */
+    assert_int_equal(on_medium("Secret-Bravo-2"), 0);
+    set("secret", "Secret-Charlie-3");
+    assert_int_equal(store_clear(keep_boot), STORE_OK); /* reset */
+    assert_int_equal(on_medium("Secret-Charlie-3"), 0);
+    /* a change that is dropped after writing one */
+    store_begin();
+    assert_int_equal(store_put("org", "x", 1), STORE_OK);
+    assert_int_equal(store_put("secret", "Secret-Delta-4", 14), STORE_OK);
+    store_abort();
+    assert_int_equal(on_medium("Secret-Delta-4"), 0);
+    /* every write-only key, not only the secret */
+    set("pat", "Pat-Echo-5");
+    set("pat", "Pat-Foxtrot-6");
+    assert_int_equal(on_medium("Pat-Echo-5"), 0);
+    /* compaction: the half it leaves holds a copy of everything */
+    set("secret", "Secret-Golf-7");
+    uint32_t used = store_used();
+    for (int i = 0; store_used() >= used; i++) {
+        assert_true(i < 200);
+        used = store_used();
+        assert_int_equal(set("boot", "filling the half until it compacts"), STORE_OK);
+    }
+    assert_int_equal(on_medium("Secret-Golf-7"), 1);
+    set("secret", "Secret-Hotel-8");
+    assert_int_equal(on_medium("Secret-Golf-7"), 0);
+    assert_int_equal(on_medium("Secret-Hotel-8"), 1);
+    /* what is not sensitive is still only appended */
+    set("org", "fabrikam");
+    assert_int_equal(on_medium("contoso"), 0); /* compaction erased it with the old half */
+    set("org", "northwind");
+    assert_int_equal(on_medium("fabrikam"), 1);
+    store_open(HAL_NVM_CONFIG);
+    expect("secret", "Secret-Hotel-8");
+    expect("pat", "Pat-Foxtrot-6");
+    expect("org", "northwind");
+}
+
+static void a_wipe_cut_short_is_finished_at_start(void **state)
+{
+    (void)state;
+    for (long cut = 0; cut < 2; cut++) { /* the type byte, then the zeros */
+        fake_nvm_reset();
+        store_open(HAL_NVM_CONFIG);
+        set("secret", "Secret-Old-0000");
+        store_begin();
+        store_put("secret", "Secret-New-0001", 15);
+        /* the commit record lands; the power goes during the wipe that follows
+         * (its type byte, or its zeros) */
+        fake_nvm_cut_after(1 + cut, 99);
+        assert_int_equal(store_commit(), STORE_OK);
+        assert_true(fake_nvm_cut_happened());
+        fake_nvm_power_on();
+        assert_int_equal(store_open(HAL_NVM_CONFIG), STORE_OK);
+        expect("secret", "Secret-New-0001");
+        assert_int_equal(on_medium("Secret-Old-0000"), 0);
+        assert_int_equal(on_medium("Secret-New-0001"), 1);
+    }
+}
+
 /* ---- the power-cut sweep */
 
 #define KEYS 5
@@ -204,6 +407,40 @@ static const char *const s_keys[KEYS] = {"org", "webhook", "secret", "action.dep
 typedef struct {
     char v[KEYS][64]; /* "" = unset */
 } model_t;
+
+/* Every secret value the workload wrote, to look for on the medium. */
+static char s_written[400][64];
+static unsigned s_nwritten;
+
+/* A value for key; a secret's starts with a head no other value contains. */
+static void value_for(int k, const char *plain, char v[64])
+{
+    if (is_secret(s_keys[k])) {
+        snprintf(v, 64, "SECRET%03u#%s", s_nwritten, plain);
+        if (s_nwritten < sizeof s_written / sizeof s_written[0]) {
+            strcpy(s_written[s_nwritten++], v);
+        }
+    } else {
+        snprintf(v, 64, "%s", plain);
+    }
+}
+
+/* No secret the workload wrote is in the store's region but the current
+ * one: not even the first 10 bytes of one, as a cut write would leave. */
+static void no_stale_secret(const char *when)
+{
+    char cur[128] = "";
+    size_t len = 0;
+    if (store_get("secret", cur, sizeof cur - 1, &len) == STORE_OK) {
+        cur[len] = '\0';
+    }
+    const char *m = (const char *)fake_nvm_bytes(HAL_NVM_CONFIG);
+    for (long at = 0; (at = fake_nvm_find(HAL_NVM_CONFIG, at, "SECRET", 6)) >= 0; at++) {
+        if (strncmp(m + at, cur, 10) != 0) {
+            fail_msg("%s: an old secret %.10s is still on the medium", when, m + at);
+        }
+    }
+}
 
 /* Change number i of the workload, applied to the store and to the model. */
 static int step(int i, model_t *m, bool apply_store)
@@ -217,7 +454,9 @@ static int step(int i, model_t *m, bool apply_store)
         }
         for (int j = 0; j < 3; j++) {
             int kk = (k + j) % KEYS;
-            snprintf(v, sizeof v, "imp%d-%d", i, j);
+            char plain[32];
+            snprintf(plain, sizeof plain, "imp%d-%d", i, j);
+            value_for(kk, plain, v);
             if (apply_store && rc == STORE_OK) {
                 rc = store_put(s_keys[kk], v, strlen(v));
             }
@@ -232,7 +471,9 @@ static int step(int i, model_t *m, bool apply_store)
         }
         m->v[k][0] = '\0';
     } else {
-        snprintf(v, sizeof v, "v%d-%.*s", i, i % 40, "0123456789012345678901234567890123456789");
+        char plain[64];
+        snprintf(plain, sizeof plain, "v%d-%.*s", i, i % 40, "0123456789012345678901234567890123456789");
+        value_for(k, plain, v);
         if (apply_store) {
             rc = set(s_keys[k], v);
         }
@@ -273,8 +514,10 @@ static void power_cut_at_every_write_leaves_old_or_new(void **state)
     fake_nvm_set_config_geometry(4096, 1024);
     store_open(HAL_NVM_CONFIG);
     model_t m = {0};
+    s_nwritten = 0;
     for (int i = 0; i < steps; i++) {
         assert_int_equal(step(i, &m, true), STORE_OK);
+        no_stale_secret("without a cut");
     }
     unsigned long total = fake_nvm_writes();
     assert_true(total > 1000);
@@ -289,6 +532,7 @@ static void power_cut_at_every_write_leaves_old_or_new(void **state)
             continue; /* cuts during the very first format are covered below */
         }
         fake_nvm_cut_after((long)(cut - opened), (uint32_t)cut * 2654435761u);
+        s_nwritten = 0;
         model_t before = {0}, after = {0};
         int i = 0;
         for (; i < steps; i++) {
@@ -305,11 +549,15 @@ static void power_cut_at_every_write_leaves_old_or_new(void **state)
         if (!store_matches(&before) && !store_matches(&after)) {
             fail_msg("cut at write %lu (change %d): neither the old nor the new state", cut, i);
         }
+        char when[64];
+        snprintf(when, sizeof when, "cut at write %lu (change %d)", cut, i);
+        no_stale_secret(when);
         /* and the store goes on working */
         assert_int_equal(set("after", "cut"), STORE_OK);
         store_open(HAL_NVM_CONFIG);
         expect("after", "cut");
         assert_true(store_matches(&before) || store_matches(&after));
+        no_stale_secret(when);
     }
     print_message("power cut at %lu write points, every one recovered\n", cuts);
     assert_true(cuts > 1000);
@@ -342,6 +590,10 @@ int main(void)
         cmocka_unit_test_setup(clear_keeps_what_is_asked, setup),
         cmocka_unit_test_setup(absent_medium_keeps_values_in_ram, setup),
         cmocka_unit_test_setup(damage_to_the_log_tail_is_survived, setup),
+        cmocka_unit_test_setup(a_header_changed_after_mount_costs_that_record_only, setup),
+        cmocka_unit_test_setup(every_byte_changed_after_mount_is_survived, setup),
+        cmocka_unit_test_setup(replaced_unset_and_reset_secrets_leave_no_copy, setup),
+        cmocka_unit_test_setup(a_wipe_cut_short_is_finished_at_start, setup),
         cmocka_unit_test_setup(power_cut_at_every_write_leaves_old_or_new, setup),
         cmocka_unit_test_setup(power_cut_while_formatting_a_new_medium, setup),
     };
