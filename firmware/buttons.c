@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cfg.h"
-#include "console.h"
+#include "events.h"
 #include "hal_button.h"
 #include "hal_time.h"
 
@@ -67,7 +67,7 @@ const char *buttons_action_for(unsigned button, press_kind_t kind)
 static void on_press(void *ctx, press_kind_t kind, uint32_t t)
 {
     unsigned button = (unsigned)(uintptr_t)ctx;
-    con_evt("press button=%s kind=%s", hal_button_name(button), press_kind_name(kind));
+    ev_press(hal_button_name(button), press_kind_name(kind));
     const char *action = buttons_action_for(button, kind);
     if (action != NULL && s_on_action != NULL) {
         s_on_action(action, button, kind, t);

@@ -1,4 +1,4 @@
-/* Trust anchors and the `ca` command; see ca.h. */
+/* Trust anchors; see ca.h.  The `ca` command is cmd_ca.c. */
 /* Three fields mbedTLS 3 keeps private, read through MBEDTLS_PRIVATE():
  * the signature algorithm of a certificate (to check that a self-issued one
  * verifies with its own key; mbedTLS's own check of a trusted leaf compares
@@ -11,19 +11,14 @@
 #include <string.h>
 
 #include "cfg.h"
-#include "cmd.h"
-#include "console.h"
 #include "store.h"
 
 #include "mbedtls/asn1.h"
-#include "mbedtls/base64.h"
 #include "mbedtls/md.h"
 #include "mbedtls/oid.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/platform.h"
 
-#define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
-#define PEM_END "-----END CERTIFICATE-----"
 #define RSA_MIN_BITS 2048u /* mbedTLS's default X.509 profile refuses shorter keys */
 
 /* ---- state --------------------------------------------------------------- */
@@ -40,26 +35,6 @@ typedef struct {
 static slot_t s_slots[CA_ADDED_MAX]; /* [0] is slot 1 */
 static uint32_t s_builtin_hash[CA_BUILTIN_COUNT];
 static bool s_builtin_on = true;
-
-/* `ca add` reassembles the DER here while the PEM lines arrive: the
- * console's capture buffer, so that an open capture never takes memory from
- * a TLS handshake.  The TLS callbacks, which can run between two lines of a
- * capture, never touch it. */
-static uint8_t *s_der;
-_Static_assert(CA_DER_MAX <= CONSOLE_CAPTURE_MAX, "the console's capture buffer holds an anchor's DER");
-
-typedef enum {
-    CAP_IDLE,
-    CAP_BEGIN, /* waiting for -----BEGIN CERTIFICATE----- */
-    CAP_BODY,  /* base64 lines until -----END CERTIFICATE----- */
-    CAP_SKIP   /* refused: skipping the rest of the PEM, see skip_line() */
-} cap_state_t;
-
-static cap_state_t s_cap;
-static size_t s_cap_len;   /* DER bytes decoded so far */
-static char s_carry[4];    /* base64 characters of an incomplete group */
-static unsigned s_ncarry;
-static bool s_padded;      /* a group with '=' was seen: the data has ended */
 
 /* ---- names ----------------------------------------------------------------- */
 
@@ -314,7 +289,6 @@ static void on_cfg_change(const char *key)
 
 void ca_init(void)
 {
-    s_cap = CAP_IDLE;
     load();
     cfg_add_listener(on_cfg_change);
 }
@@ -453,24 +427,21 @@ static const char *anchor_problem(const mbedtls_x509_crt *crt)
     return NULL;
 }
 
-/* Adds the DER certificate in s_der[0..len) and writes the final line. */
-static void add_der(size_t len)
+ca_status_t ca_add(const uint8_t *der, size_t len, unsigned *slot_out, char label[CA_CN_MAX + 1], const char **why)
 {
-    char label[CA_CN_MAX + 1];
-    unsigned char *p = s_der;
+    unsigned char *p = (unsigned char *)(uintptr_t)der; /* mbedtls_asn1_get_tag only reads through it */
     size_t n;
-    if (mbedtls_asn1_get_tag(&p, s_der + len, &n, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0 ||
-        p + n != s_der + len) {
-        con_err("bad-certificate", "not one DER certificate (truncated, or data after it)");
-        return;
+    if (mbedtls_asn1_get_tag(&p, der + len, &n, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0 ||
+        p + n != der + len) {
+        *why = "not one DER certificate (truncated, or data after it)";
+        return CA_BAD_CERT;
     }
     mbedtls_x509_crt *crt = mbedtls_calloc(1, sizeof *crt);
     if (crt == NULL) {
-        con_err("busy", "no memory for the certificate while TLS is busy; try again");
-        return;
+        return CA_NO_MEMORY;
     }
     mbedtls_x509_crt_init(crt);
-    int ret = mbedtls_x509_crt_parse_der_nocopy(crt, s_der, len);
+    int ret = mbedtls_x509_crt_parse_der_nocopy(crt, der, len);
     const char *problem = NULL;
     if (ret == 0) {
         problem = anchor_problem(crt);
@@ -478,16 +449,15 @@ static void add_der(size_t len)
     mbedtls_x509_crt_free(crt);
     mbedtls_free(crt);
     if (is_alloc_failure(ret)) {
-        con_err("busy", "no memory for the certificate while TLS is busy; try again");
-        return;
+        return CA_NO_MEMORY;
     }
     if (ret != 0 || problem != NULL) {
-        con_err("bad-certificate", "%s", ret != 0 ? parse_error(ret) : problem);
-        return;
+        *why = ret != 0 ? parse_error(ret) : problem;
+        return CA_BAD_CERT;
     }
-    der_label(s_der, len, label);
+    der_label(der, len, label);
 
-    /* The same certificate again: answer with the slot it already has. */
+    /* The same certificate again: the slot it already has. */
     unsigned free_slot = 0;
     bool no_mem = false;
     for (unsigned slot = 1; slot <= CA_ADDED_MAX; slot++) {
@@ -495,307 +465,76 @@ static void add_der(size_t len)
             if (free_slot == 0) {
                 free_slot = slot;
             }
-        } else if (slot_equals(slot, s_der, len, &no_mem)) {
-            con_ok("ca=%u subject=%s", slot, label);
-            return;
+        } else if (slot_equals(slot, der, len, &no_mem)) {
+            *slot_out = slot;
+            return CA_OK;
         }
     }
     if (no_mem) {
-        con_err("busy", "no memory to compare with the stored anchors while TLS is busy; try again");
-        return;
+        return CA_NO_MEMORY;
     }
     if (free_slot == 0) {
-        con_err("ca-full", "all %u slots are in use; ca remove one first", CA_ADDED_MAX);
-        return;
+        return CA_FULL;
     }
     char key[16];
     slot_key(free_slot, key);
-    int rc = store_set(key, s_der, len);
+    int rc = store_set(key, der, len);
     if (rc != STORE_OK && rc != STORE_NO_MEDIUM) {
-        con_err("storage", "the certificate could not be stored (%s); nothing changed",
-                rc == STORE_FULL ? "non-volatile memory full" : "write failed");
-        return;
+        *why = rc == STORE_FULL ? "non-volatile memory full" : "write failed";
+        return CA_STORAGE;
     }
     s_slots[free_slot - 1].len = (uint16_t)len;
-    s_slots[free_slot - 1].cn_hash = der_cn_hash(s_der, len);
-    con_ok("ca=%u subject=%s", free_slot, label);
+    s_slots[free_slot - 1].cn_hash = der_cn_hash(der, len);
+    *slot_out = free_slot;
+    return CA_OK;
 }
 
-/* ---- the PEM capture ------------------------------------------------------------ */
-
-static bool is_b64(char c)
+ca_status_t ca_remove(unsigned slot)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-           c == '=';
-}
-
-/* The line without leading and trailing blanks, as [*start, *start + len). */
-static size_t trim(const char *line, const char **start)
-{
-    while (*line == ' ' || *line == '\t') {
-        line++;
-    }
-    size_t n = strlen(line);
-    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r')) {
-        n--;
-    }
-    *start = line;
-    return n;
-}
-
-static bool line_is(const char *s, size_t n, const char *want)
-{
-    return n == strlen(want) && memcmp(s, want, n) == 0;
-}
-
-static void capture_end(void)
-{
-    s_cap = CAP_IDLE;
-    console_capture(NULL);
-}
-
-/* Refused before the PEM started, or at its end: the capture is over. */
-static void refuse(const char *why)
-{
-    capture_end();
-    con_err("bad-certificate", "%s", why);
-}
-
-/* Refused in the middle of the PEM: answer now, then skip the rest of the
- * PEM (base64 lines and the END line) without a word, so that a program that
- * sent the whole certificate still gets exactly one final line and its next
- * command is not lost among "unknown command" answers.  The first line that
- * is neither ends the skipping and runs as a command. */
-static void refuse_and_skip(const char *why)
-{
-    s_cap = CAP_SKIP;
-    con_err("bad-certificate", "%s", why);
-}
-
-static void skip_line(const char *line)
-{
-    if (line == NULL) {
-        return; /* an over-long line: base64 that did not fit */
-    }
-    const char *s;
-    size_t n = trim(line, &s);
-    if (line_is(s, n, PEM_END)) {
-        capture_end();
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!is_b64(s[i])) {
-            capture_end();
-            cmd_dispatch(line);
-            return;
-        }
-    }
-}
-
-/* Decodes one complete group of four base64 characters into s_der. */
-static const char *decode_group(void)
-{
-    unsigned char out[3];
-    size_t olen;
-    if (s_padded) {
-        return "data after the base64 padding";
-    }
-    if (mbedtls_base64_decode(out, sizeof out, &olen, (const unsigned char *)s_carry, 4) != 0 || olen == 0) {
-        return "bad base64";
-    }
-    s_padded = s_carry[3] == '=';
-    if (s_cap_len + olen > CA_DER_MAX) {
-        return "more than 2048 bytes of DER";
-    }
-    memcpy(s_der + s_cap_len, out, olen);
-    s_cap_len += olen;
-    s_ncarry = 0;
-    return NULL;
-}
-
-static void body_line(const char *line)
-{
-    if (line == NULL) {
-        refuse_and_skip("a line longer than the console takes");
-        return;
-    }
-    const char *s;
-    size_t n = trim(line, &s);
-    if (n == 0) {
-        return;
-    }
-    if (line_is(s, n, PEM_END)) {
-        if (s_ncarry != 0) {
-            refuse("truncated base64 (the last group is incomplete)");
-        } else if (s_cap_len == 0) {
-            refuse("no certificate between BEGIN and END");
-        } else {
-            add_der(s_cap_len);
-            capture_end(); /* after: it wipes the buffer the DER is in */
-        }
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!is_b64(s[i])) {
-            refuse_and_skip(s[0] == '-' ? "unexpected line in the PEM (only BEGIN/END CERTIFICATE are allowed)"
-                                        : "a line that is not base64");
-            return;
-        }
-        s_carry[s_ncarry++] = s[i];
-        if (s_ncarry == 4) {
-            const char *why = decode_group();
-            if (why != NULL) {
-                refuse_and_skip(why);
-                return;
-            }
-        }
-    }
-}
-
-void ca_capture_line(const char *line)
-{
-    switch (s_cap) {
-    case CAP_BEGIN: {
-        if (line == NULL) {
-            refuse("an over-long line where " PEM_BEGIN " was expected");
-            return;
-        }
-        const char *s;
-        size_t n = trim(line, &s);
-        if (n == 0) {
-            return;
-        }
-        if (!line_is(s, n, PEM_BEGIN)) {
-            refuse("expected " PEM_BEGIN);
-            return;
-        }
-        s_cap = CAP_BODY;
-        return;
-    }
-    case CAP_BODY:
-        body_line(line);
-        return;
-    case CAP_SKIP:
-        skip_line(line);
-        return;
-    case CAP_IDLE:
-    default:
-        capture_end(); /* not ours: never happens */
-        return;
-    }
-}
-
-/* ---- the command ---------------------------------------------------------------- */
-
-static void list(void)
-{
-    char label[CA_CN_MAX + 1];
-    for (unsigned i = 0; i < CA_BUILTIN_COUNT; i++) {
-        printable((const uint8_t *)ca_builtins[i].cn, strlen(ca_builtins[i].cn), label);
-        con_info("b%u builtin %s", i, label);
-    }
-    uint8_t *der = mbedtls_calloc(1, CA_DER_MAX);
-    for (unsigned slot = 1; slot <= CA_ADDED_MAX; slot++) {
-        size_t n;
-        if (s_slots[slot - 1].len == 0) {
-            continue;
-        }
-        if (der != NULL && read_slot(slot, der, CA_DER_MAX, &n) == STORE_OK) {
-            der_label(der, n, label);
-        } else {
-            printable((const uint8_t *)"?", 1, label); /* the heap is busy: the slot is still shown */
-        }
-        con_info("%u added %s", slot, label);
-    }
-    mbedtls_free(der);
-    con_ok("builtin=%s", s_builtin_on ? "on" : "off");
-}
-
-static void remove_slot(const char *arg)
-{
-    if (arg[0] == 'b' && arg[1] >= '0' && arg[1] <= '9') {
-        con_err("bad-argument", "%s is built in and cannot be removed (ca builtin off stops trusting b0..b3)", arg);
-        return;
-    }
-    unsigned slot = 0;
-    if (arg[0] >= '1' && arg[0] <= '9' && arg[1] == '\0') {
-        slot = (unsigned)(arg[0] - '0');
-    }
-    if (slot < 1 || slot > CA_ADDED_MAX) {
-        con_err("bad-argument", "usage: ca remove <slot>, slot 1..%u (ca list shows them)", CA_ADDED_MAX);
-        return;
-    }
-    if (s_slots[slot - 1].len == 0) {
-        con_err("bad-argument", "slot %u is empty", slot);
-        return;
+    if (slot < 1 || slot > CA_ADDED_MAX || s_slots[slot - 1].len == 0) {
+        return CA_NO_SLOT;
     }
     char key[16];
     slot_key(slot, key);
     int rc = store_delete(key);
     if (rc != STORE_OK && rc != STORE_NO_MEDIUM && rc != STORE_NOT_FOUND) {
-        con_err("storage", "the certificate could not be removed; nothing changed");
-        return;
+        return CA_STORAGE;
     }
     s_slots[slot - 1].len = 0;
     s_slots[slot - 1].cn_hash = 0;
-    con_ok(NULL);
+    return CA_OK;
 }
 
-static void builtin(const char *arg)
+ca_status_t ca_set_builtin(bool on)
 {
-    if (arg[0] == '\0') {
-        con_ok("builtin=%s", s_builtin_on ? "on" : "off");
-        return;
-    }
-    bool on = strcmp(arg, "on") == 0;
-    if (!on && strcmp(arg, "off") != 0) {
-        con_err("bad-argument", "usage: ca builtin on|off");
-        return;
-    }
     int rc = store_set("ca.builtin", on ? "on" : "off", on ? 2u : 3u);
     if (rc != STORE_OK && rc != STORE_NO_MEDIUM) {
-        con_err("storage", "the setting could not be stored; nothing changed");
-        return;
+        return CA_STORAGE;
     }
     s_builtin_on = on;
-    con_ok("builtin=%s", on ? "on" : "off");
+    return CA_OK;
 }
 
-/* The console's capture callback. */
-static void capture_line(console_input_t what, const char *line)
+bool ca_added_label(unsigned slot, char label[CA_CN_MAX + 1])
 {
-    if (what == CONSOLE_IDLE) {
-        capture_end();
-        con_err("timeout", "no input for %u s: the certificate was dropped", (unsigned)(CONSOLE_CAPTURE_IDLE_MS / 1000u));
-        return;
+    if (slot < 1 || slot > CA_ADDED_MAX || s_slots[slot - 1].len == 0) {
+        return false;
     }
-    ca_capture_line(what == CONSOLE_LINE ? line : NULL);
-}
-
-void cmd_ca(const char *args)
-{
-    static const char usage[] = "usage: ca add|list|remove <slot>|builtin on|off";
-    char verb[8];
-    const char *rest = cmd_word(args, verb, sizeof verb);
-    if (rest == NULL) {
-        con_err("bad-argument", "%s", usage);
-    } else if (strcmp(verb, "add") == 0 && *rest == '\0') {
-        /* The answer comes after the END line (or a refused line). */
-        s_der = console_capture_buffer();
-        s_cap = CAP_BEGIN;
-        s_cap_len = 0;
-        s_ncarry = 0;
-        s_padded = false;
-        console_capture(capture_line);
-    } else if (strcmp(verb, "list") == 0 && *rest == '\0') {
-        list();
-    } else if (strcmp(verb, "remove") == 0) {
-        remove_slot(rest);
-    } else if (strcmp(verb, "builtin") == 0) {
-        builtin(rest);
+    size_t n;
+    uint8_t *der = mbedtls_calloc(1, CA_DER_MAX);
+    if (der != NULL && read_slot(slot, der, CA_DER_MAX, &n) == STORE_OK) {
+        der_label(der, n, label);
     } else {
-        con_err("bad-argument", "%s", usage);
+        printable((const uint8_t *)"?", 1, label); /* the heap is busy: the slot is still shown */
     }
+    mbedtls_free(der);
+    return true;
+}
+
+void ca_builtin_label(unsigned i, char label[CA_CN_MAX + 1])
+{
+    const char *cn = i < CA_BUILTIN_COUNT ? ca_builtins[i].cn : "?";
+    printable((const uint8_t *)cn, strlen(cn), label);
 }
 
 /* ---- TLS ------------------------------------------------------------------------------ */

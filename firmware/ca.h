@@ -51,8 +51,27 @@ void ca_init(void);
  * on, durably, in one store change.  0, or a negative store status. */
 int ca_reset(void);
 
-/* The `ca` command (see cmd.h). */
-void cmd_ca(const char *args);
+/* Checking and keeping anchors (the `ca` command, cmd_ca.c). */
+typedef enum {
+    CA_OK = 0,
+    CA_BAD_CERT,  /* not an acceptable anchor: *why says which rule */
+    CA_NO_MEMORY, /* the heap is busy (a TLS handshake): try again */
+    CA_FULL,      /* CA_ADDED_MAX anchors are added already */
+    CA_STORAGE,   /* the store refused: nothing changed (*why for ca_add) */
+    CA_NO_SLOT    /* no added anchor in that slot */
+} ca_status_t;
+
+/* Checks a DER certificate (one, complete; a CA, or a self-signed server
+ * certificate to pin; RSA of 2048 bits or more) and stores it as an added
+ * anchor: CA_OK with the slot (the one it already had if it was there) and
+ * its subject's label for the console. */
+ca_status_t ca_add(const uint8_t *der, size_t len, unsigned *slot, char label[CA_CN_MAX + 1], const char **why);
+ca_status_t ca_remove(unsigned slot);
+ca_status_t ca_set_builtin(bool on);
+/* `ca list`'s labels: a subject's CN with spaces as '_' ("?" when an added
+ * anchor cannot be read now); false for an empty slot. */
+bool ca_added_label(unsigned slot, char label[CA_CN_MAX + 1]);
+void ca_builtin_label(unsigned i, char label[CA_CN_MAX + 1]);
 
 /* --- for the TLS glue ------------------------------------------------- */
 
@@ -85,9 +104,9 @@ int ca_verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
 
 /* --- internals exposed for the unit and fuzz tests --------------------- */
 
-/* The PEM capture of `ca add`, one line at a time (NULL = an over-long
- * line), as console_capture() delivers them. */
-void ca_capture_line(const char *line);
+/* The PEM capture of `ca add` (cmd_ca.c), one line at a time (NULL = an
+ * over-long line). */
+void cmd_ca_capture_line(const char *line);
 
 /* Writes the subject's common name of a DER certificate into out (at most
  * CA_CN_MAX bytes, NUL-terminated), raw; false when there is none or the

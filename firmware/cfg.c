@@ -18,6 +18,7 @@ typedef struct {
     const char *name;
     const char *default_value; /* NULL: none ("" when shown) */
     validator_t validate;
+    uint16_t max;              /* longest value a string key accepts; 0: a number */
 } cfg_key_def_t;
 
 /* ------------------------------------------------------------ validators */
@@ -41,13 +42,13 @@ static bool chars_in(const char *v, const char *extra, size_t min, size_t max)
 static bool v_org(const char *v, const char **why)
 {
     *why = "1 to 64 of A-Z a-z 0-9 . _ -";
-    return chars_in(v, "._-", 1, 64);
+    return chars_in(v, "._-", 1, CFG_MAX_ORG);
 }
 
 static bool v_webhook(const char *v, const char **why)
 {
     *why = "1 to 64 of A-Z a-z 0-9 _ -";
-    return chars_in(v, "_-", 1, 64);
+    return chars_in(v, "_-", 1, CFG_MAX_WEBHOOK);
 }
 
 static bool v_secret(const char *v, const char **why)
@@ -103,7 +104,7 @@ static bool v_path_prefix(const char *v, const char **why)
     if (*v == '\0') {
         return true;
     }
-    if (strlen(v) > 128) {
+    if (strlen(v) > CFG_MAX_PATH_PREFIX) {
         return false;
     }
     for (const char *p = v; *p;) {
@@ -129,14 +130,14 @@ static bool v_path_prefix(const char *v, const char **why)
 static bool v_api_version(const char *v, const char **why)
 {
     *why = "1 to 32 of A-Z a-z 0-9 . -";
-    return chars_in(v, ".-", 1, 32);
+    return chars_in(v, ".-", 1, CFG_MAX_API_VERSION);
 }
 
 static bool v_sig_header(const char *v, const char **why)
 {
     /* An HTTP field name: RFC 9110 token characters. */
     *why = "an HTTP header name (1 to 64 token characters)";
-    return chars_in(v, "!#$%&'*+-.^_`|~", 1, 64);
+    return chars_in(v, "!#$%&'*+-.^_`|~", 1, CFG_MAX_SIG_HEADER);
 }
 
 static bool v_ip(const char *v, const char **why)
@@ -165,14 +166,14 @@ static bool v_ntp(const char *v, const char **why)
 static bool v_device_id(const char *v, const char **why)
 {
     *why = "1 to 32 of A-Z a-z 0-9 _ -";
-    return chars_in(v, "_-", 1, 32);
+    return chars_in(v, "_-", 1, CFG_MAX_DEVICE_ID);
 }
 
 static bool v_identifier(const char *v, const char **why)
 {
     /* Port identifiers; no character that would need escaping in JSON. */
     *why = "empty or up to 128 of A-Z a-z 0-9 _ - . @ : + / =";
-    return *v == '\0' || chars_in(v, "_-.@:+/=", 1, 128);
+    return *v == '\0' || chars_in(v, "_-.@:+/=", 1, CFG_MAX_BLUEPRINT);
 }
 
 static bool v_max_age(const char *v, const char **why)
@@ -187,27 +188,28 @@ static bool v_retry_ms(const char *v, const char **why)
     return number_in(v, 100, 86400000ul, NULL);
 }
 
-static const cfg_key_def_t s_keys[] = {
-    {"org", NULL, v_org},
-    {"webhook", NULL, v_webhook},
-    {"secret", NULL, v_secret},
-    {"host", "dev.azure.com", v_host},
-    {"port", "443", v_port},
-    {"path_prefix", "", v_path_prefix},
-    {"api_version", "6.0-preview", v_api_version},
-    {"sig_header", "X-Port-Signature", v_sig_header},
-    {"ip", "dhcp", v_ip},
-    {"dns", NULL, v_dns},
-    {"ntp", NULL, v_ntp},
-    {"device_id", NULL, v_device_id}, /* default derived from the MAC */
-    {"blueprint", "", v_identifier},
-    {"entity", "", v_identifier},
-    {"max_age", "0", v_max_age},
-    {"retry.base_ms", "2000", v_retry_ms},
-    {"retry.max_ms", "300000", v_retry_ms},
-    {"retry.error_ms", "600000", v_retry_ms},
+/* Indexed by cfg_key_t. */
+static const cfg_key_def_t s_keys[CFG_KEY_COUNT] = {
+    [CFG_ORG] = {"org", NULL, v_org, CFG_MAX_ORG},
+    [CFG_WEBHOOK] = {"webhook", NULL, v_webhook, CFG_MAX_WEBHOOK},
+    [CFG_SECRET] = {"secret", NULL, v_secret, CFG_SECRET_MAX},
+    [CFG_HOST] = {"host", "dev.azure.com", v_host, CFG_MAX_HOST},
+    [CFG_PORT] = {"port", "443", v_port, 0},
+    [CFG_PATH_PREFIX] = {"path_prefix", "", v_path_prefix, CFG_MAX_PATH_PREFIX},
+    [CFG_API_VERSION] = {"api_version", "6.0-preview", v_api_version, CFG_MAX_API_VERSION},
+    [CFG_SIG_HEADER] = {"sig_header", "X-Port-Signature", v_sig_header, CFG_MAX_SIG_HEADER},
+    [CFG_IP] = {"ip", "dhcp", v_ip, CFG_MAX_IP},
+    [CFG_DNS] = {"dns", NULL, v_dns, CFG_MAX_DNS},
+    [CFG_NTP] = {"ntp", NULL, v_ntp, CFG_MAX_NTP},
+    [CFG_DEVICE_ID] = {"device_id", NULL, v_device_id, CFG_MAX_DEVICE_ID}, /* default derived from the MAC */
+    [CFG_BLUEPRINT] = {"blueprint", "", v_identifier, CFG_MAX_BLUEPRINT},
+    [CFG_ENTITY] = {"entity", "", v_identifier, CFG_MAX_ENTITY},
+    [CFG_MAX_AGE] = {"max_age", "0", v_max_age, 0},
+    [CFG_RETRY_BASE_MS] = {"retry.base_ms", "2000", v_retry_ms, 0},
+    [CFG_RETRY_MAX_MS] = {"retry.max_ms", "300000", v_retry_ms, 0},
+    [CFG_RETRY_ERROR_MS] = {"retry.error_ms", "600000", v_retry_ms, 0},
 };
-#define KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
+#define KEY_COUNT ((unsigned)CFG_KEY_COUNT)
 
 /* Set, never read back, and no replaced value stays on the medium. */
 static const char *const s_write_only[] = {"secret"};
@@ -337,7 +339,7 @@ cfg_status_t cfg_value(const char *key, char *buf, size_t size, bool *is_set)
         return CFG_UNKNOWN_KEY;
     }
     if (cfg_write_only(key)) {
-        return CFG_SECRET;
+        return CFG_WRITE_ONLY;
     }
     size_t len = 0;
     int rc = store_get(key, buf, size > 0 ? size - 1 : 0, &len);
@@ -369,6 +371,27 @@ cfg_status_t cfg_value(const char *key, char *buf, size_t size, bool *is_set)
 bool cfg_is_set(const char *key)
 {
     return store_has(key);
+}
+
+const char *cfg_str(cfg_key_t key, char *buf, size_t size)
+{
+    if (size == 0) {
+        return buf;
+    }
+    if ((unsigned)key >= KEY_COUNT || s_keys[key].max == 0 || cfg_value(s_keys[key].name, buf, size, NULL) != CFG_OK) {
+        buf[0] = '\0'; /* a caller's bug (CFG_GET_STR rules it out) or a secret: nothing */
+    }
+    return buf;
+}
+
+uint32_t cfg_u32(cfg_key_t key)
+{
+    char v[12];
+    unsigned long n = 0;
+    if ((unsigned)key < KEY_COUNT && s_keys[key].max == 0 && cfg_value(s_keys[key].name, v, sizeof v, NULL) == CFG_OK) {
+        (void)number_in(v, 0, UINT32_MAX, &n);
+    }
+    return (uint32_t)n;
 }
 
 bool cfg_secret(void *buf, size_t size, size_t *len)

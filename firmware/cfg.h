@@ -13,12 +13,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum {
     CFG_OK = 0,
     CFG_UNKNOWN_KEY,
     CFG_BAD_VALUE,
-    CFG_SECRET,     /* the secret cannot be read back */
+    CFG_WRITE_ONLY, /* a write-only key (the secret) cannot be read back */
     CFG_STORAGE,    /* the store failed or is full: nothing changed */
     CFG_TOO_LONG    /* the caller's buffer is too small */
 } cfg_status_t;
@@ -26,6 +27,55 @@ typedef enum {
 #define CFG_VALUE_MAX 480u     /* an action's JSON object */
 #define CFG_SECRET_MAX 128u
 #define CFG_ACTION_NAME_MAX 32u
+
+/* The fixed keys, in the order `config show` lists them. */
+typedef enum {
+    CFG_ORG,
+    CFG_WEBHOOK,
+    CFG_SECRET,
+    CFG_HOST,
+    CFG_PORT,
+    CFG_PATH_PREFIX,
+    CFG_API_VERSION,
+    CFG_SIG_HEADER,
+    CFG_IP,
+    CFG_DNS,
+    CFG_NTP,
+    CFG_DEVICE_ID,
+    CFG_BLUEPRINT,
+    CFG_ENTITY,
+    CFG_MAX_AGE,
+    CFG_RETRY_BASE_MS,
+    CFG_RETRY_MAX_MS,
+    CFG_RETRY_ERROR_MS,
+    CFG_KEY_COUNT
+} cfg_key_t;
+
+/* The longest value each string key accepts: its validator checks these
+ * limits, and CFG_GET_STR() checks at compile time that a buffer holds one. */
+#define CFG_MAX_ORG 64u
+#define CFG_MAX_WEBHOOK 64u
+#define CFG_MAX_HOST 253u
+#define CFG_MAX_PATH_PREFIX 128u
+#define CFG_MAX_API_VERSION 32u
+#define CFG_MAX_SIG_HEADER 64u
+#define CFG_MAX_IP 34u     /* a.b.c.d/pp,a.b.c.d */
+#define CFG_MAX_DNS 21u    /* a.b.c.d:ppppp */
+#define CFG_MAX_NTP 259u   /* host:ppppp */
+#define CFG_MAX_DEVICE_ID 32u
+#define CFG_MAX_BLUEPRINT 128u
+#define CFG_MAX_ENTITY 128u
+#define CFG_BUF(name) (CFG_MAX_##name + 1u)
+
+/* A string key's value, or its default, into buf (NUL-terminated); returns
+ * buf.  Use CFG_GET_STR(NAME, buf) for a char array: it does not compile
+ * when the array is smaller than CFG_BUF(NAME). */
+const char *cfg_str(cfg_key_t key, char *buf, size_t size);
+#define CFG_GET_STR(name, buf)                                                                                 \
+    cfg_str(CFG_##name, (buf), sizeof(buf) + 0u * sizeof(char[sizeof(buf) >= CFG_BUF(name) ? 1 : -1]))
+/* A numeric key's value, or its default (port, max_age, retry.*): what was
+ * stored passed its validator, so reading it cannot fail. */
+uint32_t cfg_u32(cfg_key_t key);
 
 void cfg_init(void);
 

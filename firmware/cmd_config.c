@@ -67,7 +67,7 @@ static void answer(cfg_status_t rc, const char *key, const char *why)
     case CFG_BAD_VALUE:
         con_err("bad-value", "%s: %s", key, why);
         break;
-    case CFG_SECRET:
+    case CFG_WRITE_ONLY:
         con_err("secret-write-only", "the secret can be set, never read");
         break;
     case CFG_STORAGE:

@@ -776,13 +776,24 @@ static int line_byte(http_parser_t *p, unsigned c)
     return r;
 }
 
-static void keep(http_response_t *r, const uint8_t *d, size_t n)
+static void keep(http_parser_t *p, const uint8_t *d, size_t n)
 {
+    http_response_t *r = &p->resp;
+    r->body_total += (uint32_t)n;
+    if (p->on_body != NULL) {
+        p->on_body(p->body_ctx, d, n);
+        return;
+    }
     size_t room = HTTP_BODY_KEEP - r->body_len;
     size_t k = n < room ? n : room;
     memcpy(r->body + r->body_len, d, k);
     r->body_len = (uint16_t)(r->body_len + k);
-    r->body_total += (uint32_t)n;
+}
+
+void http_parser_on_body(http_parser_t *p, http_body_fn fn, void *ctx)
+{
+    p->on_body = fn;
+    p->body_ctx = ctx;
 }
 
 int http_parse(http_parser_t *p, const uint8_t *data, size_t len, size_t *consumed)
@@ -805,7 +816,7 @@ int http_parse(http_parser_t *p, const uint8_t *data, size_t len, size_t *consum
         case ST_BODY_LEN:
         case ST_CHUNK_DATA:
             n = avail < p->remaining ? avail : p->remaining;
-            keep(&p->resp, data + i, n);
+            keep(p, data + i, n);
             i += n;
             p->remaining -= (uint32_t)n;
             if (p->remaining == 0) {
@@ -821,11 +832,11 @@ int http_parse(http_parser_t *p, const uint8_t *data, size_t len, size_t *consum
         case ST_BODY_EOF:
             n = HTTP_CONTENT_LENGTH_MAX - p->resp.body_total;
             if (avail > n) {
-                keep(&p->resp, data + i, n);
+                keep(p, data + i, n);
                 i += n;
                 r = HTTP_E_LENGTH;
             } else {
-                keep(&p->resp, data + i, avail);
+                keep(p, data + i, avail);
                 i += avail;
             }
             break;
@@ -916,43 +927,13 @@ static int on_member(void *ctx, const char *name, size_t name_len, const char *v
     return 0;
 }
 
-static bool webhook_exception(const http_response_t *r)
+bool http_webhook_exception(const http_response_t *r)
 {
     bool found = false;
     size_t n = r->body_len <= HTTP_BODY_KEEP ? r->body_len : HTTP_BODY_KEEP;
+    if (r->status != 500) {
+        return false;
+    }
     (void)json_each_member((const char *)r->body, n, on_member, &found, NULL);
     return found;
-}
-
-http_class_t http_classify(const http_response_t *r)
-{
-    unsigned s = r->status;
-    if (s == 200 || s == 201 || s == 202 || s == 204) {
-        return HTTP_CLASS_DELIVERED;
-    }
-    if (s == 500 && webhook_exception(r)) {
-        return HTTP_CLASS_ERROR_WEBHOOK;
-    }
-    if (s == 429 || (s >= 500 && s <= 599)) {
-        return HTTP_CLASS_RETRY;
-    }
-    if (s >= 400 && s <= 499) {
-        return HTTP_CLASS_ERROR_4XX;
-    }
-    return HTTP_CLASS_ERROR_UNEXPECTED;
-}
-
-const char *http_class_reason(http_class_t c)
-{
-    switch (c) {
-    case HTTP_CLASS_ERROR_WEBHOOK: return "webhook-rejected";
-    case HTTP_CLASS_ERROR_4XX: return "http-4xx";
-    case HTTP_CLASS_ERROR_UNEXPECTED: return "unexpected-status";
-    default: return NULL;
-    }
-}
-
-uint16_t http_retry_after_s(const http_response_t *r)
-{
-    return r->status == 429 || r->status == 503 ? r->retry_after_s : 0;
 }

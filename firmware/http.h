@@ -1,7 +1,7 @@
 /*
  * The HTTP/1.1 client's pure parts: the request head of spec section 4, an
  * incremental response parser fed whatever the TLS layer delivers, and the
- * classification of a response by the delivery rules of spec section 5.  No
+ * check for Azure's webhook exception in a 500's body.  No
  * I/O, no clock, no allocation: the caller owns every buffer (an
  * http_parser_t is a plain struct it keeps, typically static) and passes in
  * the time.
@@ -177,8 +177,14 @@ typedef struct {
     uint8_t body[HTTP_BODY_KEEP];
 } http_response_t;
 
+/* Receives the body's bytes as they arrive, chunk framing removed, instead
+ * of the parser keeping the first HTTP_BODY_KEEP of them. */
+typedef void (*http_body_fn)(void *ctx, const uint8_t *data, size_t len);
+
 typedef struct {
     http_response_t resp;      /* what was parsed so far; complete after HTTP_DONE */
+    http_body_fn on_body;      /* http_parser_on_body() */
+    void *body_ctx;
     /* private: the parser's state */
     uint64_t now_s;            /* UTC seconds, for Retry-After dates */
     uint32_t remaining;        /* body or chunk bytes still to come */
@@ -201,6 +207,9 @@ typedef struct {
  * connection by calling this again. */
 void http_parser_init(http_parser_t *p, uint64_t now_utc_s);
 
+/* Hands the body to fn (NULL: keep its first bytes in resp.body). */
+void http_parser_on_body(http_parser_t *p, http_body_fn fn, void *ctx);
+
 /* Takes data[0..len) (len may be 0 and data then NULL), in whatever pieces
  * the transport delivers.  *consumed (never NULL) gets how many bytes were
  * taken:
@@ -222,31 +231,14 @@ int http_parse(http_parser_t *p, const uint8_t *data, size_t len, size_t *consum
  * error stays. */
 int http_parse_eof(http_parser_t *p);
 
-/* ---- delivery rules (spec section 5) -------------------------------------- */
+/* ---- the answer's meaning -------------------------------------------------- */
 
-typedef enum {
-    HTTP_CLASS_DELIVERED = 0,      /* 200, 201, 202, 204 */
-    HTTP_CLASS_RETRY,              /* 429 and 5xx, except a webhook exception */
-    HTTP_CLASS_ERROR_WEBHOOK,      /* 500 with a WebHook exception envelope: webhook-rejected */
-    HTTP_CLASS_ERROR_4XX,          /* 4xx other than 429: http-4xx */
-    HTTP_CLASS_ERROR_UNEXPECTED    /* anything else (101, 203, 3xx, 6xx...): unexpected-status */
-} http_class_t;
-
-/* Classifies a complete response.  A 500 is a webhook exception when its kept
- * body (body[0..body_len)) is one strict JSON object (json.h, with its limits:
- * at most 64 tokens, depth 8, no duplicate names) with a top-level member
- * "typeName" or "typeKey" whose string value contains "webhook" in any ASCII
- * case, escapes decoded.  Anything else - HTML, a truncated or oversized
- * envelope, a WebHook named only in "message" - leaves the 500 a retry. */
-http_class_t http_classify(const http_response_t *r);
-
-/* The EVT error reason token for a class: "webhook-rejected", "http-4xx" or
- * "unexpected-status"; NULL for DELIVERED and RETRY (a retry's reason is the
- * status). */
-const char *http_class_reason(http_class_t c);
-
-/* The wait a 429 or 503 asks for: r->retry_after_s (1..3600, 0 = none given)
- * for those two, 0 for any other status (other 5xx back off by the rules). */
-uint16_t http_retry_after_s(const http_response_t *r);
+/* Whether a 500's kept body (body[0..body_len)) is Azure's webhook
+ * exception: one strict JSON object (json.h, with its limits: at most 64
+ * tokens, depth 8, no duplicate names) with a top-level member "typeName" or
+ * "typeKey" whose string value contains "webhook" in any ASCII case, escapes
+ * decoded.  Anything else - HTML, a truncated or oversized envelope, a
+ * WebHook named only in "message" - is not (retry.h says what follows). */
+bool http_webhook_exception(const http_response_t *r);
 
 #endif

@@ -5,6 +5,7 @@
 #include "buttons.h"
 #include "delivery.h"
 #include "queue.h"
+#include "https.h"
 #include "rng.h"
 #include "tls.h"
 #include "ca.h"
@@ -12,6 +13,7 @@
 #include "tlsport.h"
 #include "cfg.h"
 #include "console.h"
+#include "events.h"
 #include "device.h"
 #include "hal.h"
 #include "led.h"
@@ -57,8 +59,7 @@ int main(void)
     device_count_boot();
     cfg_init();
     ca_init();
-    con_evt("boot version=%s board=%s reset=%s%s", PB_VERSION, hal_board_name(),
-            device_reset_name(hal_reset_cause()), durable ? "" : " nvm=none");
+    ev_boot(PB_VERSION, hal_board_name(), device_reset_name(hal_reset_cause()), durable);
     led_init();
     trigger_init();
     led_set_base_fn(led_base);
@@ -72,14 +73,16 @@ int main(void)
     net_init();
     queue_set_allocator(pool_alloc);
     (void)queue_init(); /* status shows queue_store= when it found no medium */
-    delivery_init();
     tls_init();
+    https_init(tls_transport());
+    delivery_init();
 
     for (;;) {
         hal_wdt_feed();
         buttons_task();
         net_task();
         delivery_task();
+        https_task();
         console_task();
         led_task();
         hal_idle();

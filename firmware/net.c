@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cfg.h"
-#include "console.h"
+#include "events.h"
 #include "ethif.h"
 #include "hal_eth.h"
 #include "hal_time.h"
@@ -134,13 +134,12 @@ uint32_t net_eth_init_attempts(void)
 
 static void apply_dns(void)
 {
-    char v[32];
-    bool set = false;
+    char v[CFG_BUF(DNS)];
     char host[16];
     uint16_t port = 53;
     uint32_t ip;
-    if (cfg_value("dns", v, sizeof v, &set) == CFG_OK && set &&
-        netaddr_parse_host_port(v, host, sizeof host, 53, &port) && netaddr_parse_ipv4(host, &ip)) {
+    if (*CFG_GET_STR(DNS, v) != '\0' && netaddr_parse_host_port(v, host, sizeof host, 53, &port) &&
+        netaddr_parse_ipv4(host, &ip)) {
         ip_addr_t addr = IPADDR4_INIT(lwip_htonl(ip));
         dns_setserver(0, &addr);
         dns_setserver(1, NULL);
@@ -160,11 +159,9 @@ static void sntp_restart(void)
 /* The `ntp` key as host and port; false when it is unset (or unusable). */
 static bool ntp_key(char *host, size_t size, uint16_t *port)
 {
-    char v[sizeof s_ntp_host + 6]; /* <host>:<port> */
-    bool set = false;
+    char v[CFG_BUF(NTP)];
     *port = 123;
-    return cfg_value("ntp", v, sizeof v, &set) == CFG_OK && set &&
-           netaddr_parse_host_port(v, host, size, 123, port);
+    return *CFG_GET_STR(NTP, v) != '\0' && netaddr_parse_host_port(v, host, size, 123, port);
 }
 
 static void apply_ntp(void)
@@ -208,11 +205,9 @@ static void apply_ip(void)
     static char applied[48];
     netaddr_static_t st;
     const char *why;
-    char v[48];
-    if (cfg_value("ip", v, sizeof v, NULL) != CFG_OK) {
-        return;
-    }
-    if (strcmp(v, applied) == 0) {
+    char v[CFG_BUF(IP)];
+    _Static_assert(sizeof applied >= sizeof v, "the applied value is a value");
+    if (strcmp(CFG_GET_STR(IP, v), applied) == 0) {
         return; /* unchanged (an import of other keys): keep the lease */
     }
     strcpy(applied, v);
@@ -263,10 +258,10 @@ static void report(void)
     s_reported_ip = ip;
     if (up) {
         apply_dns(); /* DHCP's answer overwrote a configured DNS server */
-        con_evt("net up ip=%s", net_ip());
+        ev_net_up(net_ip());
         sntp_restart();
     } else {
-        con_evt("net down");
+        ev_net_down(NULL, 0);
         sntp_stop();
     }
 }
@@ -304,11 +299,11 @@ static void eth_start(void)
     if (why != HAL_ETH_INIT_OK) {
         s_eth_retry = why == HAL_ETH_INIT_MAC_RESET || why == HAL_ETH_INIT_PHY;
         if (s_eth_retry) {
-            con_evt("net down reason=%s retry_in_ms=%lu", init_failure_name(why), (unsigned long)s_eth_retry_ms);
+            ev_net_down(init_failure_name(why), s_eth_retry_ms);
             s_eth_retry_at = hal_millis() + s_eth_retry_ms;
             s_eth_retry_ms = s_eth_retry_ms * 2u > ETH_RETRY_MAX_MS ? ETH_RETRY_MAX_MS : s_eth_retry_ms * 2u;
         } else {
-            con_evt("net down reason=%s", init_failure_name(why)); /* status keeps net=down; nothing is sent */
+            ev_net_down(init_failure_name(why), 0); /* status keeps net=down; nothing is sent */
         }
         return;
     }

@@ -46,6 +46,15 @@ static struct {
     uint32_t live;      /* bytes of the pending triggers' newest records */
 } m;
 
+/* The RAM index: one entry per pending trigger, oldest first. */
+typedef struct __attribute__((packed)) {
+    uint32_t next_at;
+    uint16_t loc;        /* offset of its newest record / ALIGN */
+    uint16_t attempts;
+    uint16_t last;
+    uint32_t pressed_ms;
+} queue_entry_t;
+
 static queue_entry_t s_q[QUEUE_CAPACITY];
 static unsigned s_n;
 static int s_busy = -1;
@@ -693,7 +702,7 @@ int queue_push(const trigger_rec_t *rec, uint64_t pressed_uptime_ms)
     return QUEUE_OK;
 }
 
-int queue_update(queue_entry_t *e, const trigger_rec_t *rec)
+static int update_at(queue_entry_t *e, const trigger_rec_t *rec)
 {
     uint32_t at;
     uint32_t old = rec_bytes_at((uint32_t)e->loc * ALIGN);
@@ -705,12 +714,9 @@ int queue_update(queue_entry_t *e, const trigger_rec_t *rec)
     return rc;
 }
 
-int queue_remove(queue_entry_t *e, queue_done_t why)
+static int remove_at(unsigned i, queue_done_t why)
 {
-    unsigned i = (unsigned)(e - s_q);
-    if (i >= s_n) {
-        return QUEUE_IO;
-    }
+    queue_entry_t *e = &s_q[i];
     uint32_t bytes = rec_bytes_at((uint32_t)e->loc * ALIGN) + DONE_BYTES;
     m.live = m.live > bytes ? m.live - bytes : 0u;
     /* the done record: the trigger's boot and seq (its first 8 bytes), why */
@@ -734,29 +740,111 @@ unsigned queue_count(void)
     return s_n;
 }
 
-queue_entry_t *queue_at(unsigned index)
+static int summary_of(const queue_entry_t *e, queue_summary_t *out);
+static int load_entry(const queue_entry_t *e, trigger_rec_t *t);
+
+static int peek_entry(int i, queue_sched_t *sched, queue_summary_t *sum)
 {
-    return index < s_n ? &s_q[index] : NULL;
+    if (i < 0 || (unsigned)i >= s_n) {
+        return QUEUE_IO;
+    }
+    queue_entry_t *e = &s_q[i];
+    /* A press time kept as 32 bits of uptime is trusted for 24.8 days; after
+     * that the running clock ages the trigger (before the bits wrap). */
+    if (e->pressed_ms != QUEUE_PRESSED_UNKNOWN && (uint32_t)hal_uptime_ms() - e->pressed_ms >= 0x80000000u) {
+        e->pressed_ms = QUEUE_PRESSED_UNKNOWN;
+    }
+    if (sched != NULL) {
+        *sched = (queue_sched_t){.next_at = e->next_at,
+                                 .attempts = e->attempts,
+                                 .last = e->last,
+                                 .pressed_ms = e->pressed_ms,
+                                 .in_flight = i == s_busy};
+    }
+    return sum != NULL ? summary_of(e, sum) : QUEUE_OK;
 }
 
-queue_entry_t *queue_next_due(uint32_t now)
+int queue_peek(unsigned i, queue_sched_t *sched, queue_summary_t *sum)
 {
-    for (unsigned i = 0; i < s_n; i++) {
-        if ((int)i != s_busy && (int32_t)(now - s_q[i].next_at) >= 0) {
-            return &s_q[i];
+    return peek_entry(i < s_n ? (int)i : -1, sched, sum);
+}
+
+void queue_set_due(unsigned i, uint32_t now)
+{
+    if (i < s_n) {
+        s_q[i].next_at = now;
+    }
+}
+
+int queue_remove(unsigned i, queue_done_t why)
+{
+    if (i >= s_n) {
+        return QUEUE_IO;
+    }
+    return (int)i == s_busy ? QUEUE_BUSY : remove_at(i, why);
+}
+
+int queue_read(unsigned i, trigger_rec_t *out)
+{
+    return i < s_n ? load_entry(&s_q[i], out) : QUEUE_IO;
+}
+
+int queue_rewrite(unsigned i, const trigger_rec_t *rec)
+{
+    return i < s_n ? update_at(&s_q[i], rec) : QUEUE_IO;
+}
+
+bool queue_flight_begin(uint32_t now)
+{
+    for (unsigned i = 0; s_busy < 0 && i < s_n; i++) {
+        if ((int32_t)(now - s_q[i].next_at) >= 0) {
+            s_busy = (int)i;
+            if (s_q[i].attempts < UINT16_MAX) {
+                s_q[i].attempts++;
+            }
+            return true;
         }
     }
-    return NULL;
+    return false;
 }
 
-void queue_set_in_flight(const queue_entry_t *e)
+bool queue_flight_active(void)
 {
-    s_busy = e == NULL ? -1 : (int)(e - s_q);
+    return s_busy >= 0;
 }
 
-queue_entry_t *queue_in_flight(void)
+int queue_flight_peek(queue_sched_t *sched, queue_summary_t *sum)
 {
-    return s_busy >= 0 ? &s_q[s_busy] : NULL;
+    return peek_entry(s_busy, sched, sum);
+}
+
+int queue_flight_load(trigger_rec_t *out)
+{
+    return s_busy >= 0 ? queue_read((unsigned)s_busy, out) : QUEUE_IO;
+}
+
+int queue_flight_update(const trigger_rec_t *rec)
+{
+    return s_busy >= 0 ? queue_rewrite((unsigned)s_busy, rec) : QUEUE_IO;
+}
+
+void queue_flight_end(uint32_t next_at, uint16_t last)
+{
+    if (s_busy >= 0) {
+        s_q[s_busy].next_at = next_at;
+        s_q[s_busy].last = last;
+    }
+    s_busy = -1;
+}
+
+int queue_flight_done(queue_done_t why)
+{
+    if (s_busy < 0) {
+        return QUEUE_IO;
+    }
+    unsigned i = (unsigned)s_busy;
+    s_busy = -1;
+    return remove_at(i, why);
 }
 
 /* ------------------------------------------------------------ reading */
@@ -836,14 +924,14 @@ static int read_summary(const queue_entry_t *e, reader_t *r, uint8_t hdr[REC_HDR
     return r->rc;
 }
 
-int queue_summary(const queue_entry_t *e, queue_summary_t *out)
+static int summary_of(const queue_entry_t *e, queue_summary_t *out)
 {
     reader_t r;
     uint8_t hdr[REC_HDR];
     return read_summary(e, &r, hdr, out);
 }
 
-int queue_load(const queue_entry_t *e, trigger_rec_t *t)
+static int load_entry(const queue_entry_t *e, trigger_rec_t *t)
 {
     reader_t r;
     uint8_t hdr[REC_HDR];
@@ -880,19 +968,24 @@ void queue_run_id(const queue_summary_t *s, char *out, size_t size)
     payload_format_run_id(s->device_id, s->boot, s->seq, out, size);
 }
 
-queue_entry_t *queue_find(const char *run_id)
+int queue_find(const char *run_id)
 {
     char id[PAYLOAD_ID_MAX + 24];
-    queue_summary_t s;
+    queue_summary_t sum;
     for (unsigned i = 0; i < s_n; i++) {
-        if (queue_summary(&s_q[i], &s) == QUEUE_OK) {
-            queue_run_id(&s, id, sizeof id);
+        if (summary_of(&s_q[i], &sum) == QUEUE_OK) {
+            queue_run_id(&sum, id, sizeof id);
             if (strcmp(id, run_id) == 0) {
-                return &s_q[i];
+                return (int)i;
             }
         }
     }
-    return NULL;
+    return -1;
+}
+
+uint32_t queue_record_offset(unsigned i)
+{
+    return i < s_n ? (uint32_t)s_q[i].loc * ALIGN : 0u;
 }
 
 queue_stats_t queue_stats(void)

@@ -36,10 +36,11 @@ typedef enum {
     QUEUE_OK = 0,
     QUEUE_FULL = -1,    /* QUEUE_CAPACITY pending, or no room on the medium */
     QUEUE_IO = -2,      /* the medium failed; nothing was acknowledged */
-    QUEUE_CORRUPT = -3  /* a stored record no longer matches its CRC */
+    QUEUE_CORRUPT = -3, /* a stored record no longer matches its CRC */
+    QUEUE_BUSY = -4     /* an attempt for that trigger is in flight */
 } queue_status_t;
 
-/* A new entry's `last` (delivery keeps how each attempt ended there). */
+/* A new trigger's `last`: not tried yet. */
 #define QUEUE_LAST_NEW 0u
 
 /* Why a trigger left the queue (recorded for diagnosis). */
@@ -49,15 +50,17 @@ typedef enum {
     QUEUE_DONE_EXPIRED = 3
 } queue_done_t;
 
-typedef struct __attribute__((packed)) {
-    uint32_t next_at;   /* uptime ms (hal_millis) when it is due */
-    uint16_t loc;       /* offset of its newest record / 8 */
-    uint16_t attempts;  /* attempts started since boot (saturates) */
-    uint16_t last;      /* how the last attempt ended: delivery's code */
+/* A pending trigger's schedule, as a copy: the queue's index itself stays
+ * inside queue.c. */
+typedef struct {
+    uint32_t next_at;    /* uptime ms (hal_millis) when it is due */
+    uint16_t attempts;   /* attempts started since boot (saturates) */
+    uint16_t last;       /* how the last attempt ended (retry.h's outcome_pack); QUEUE_LAST_NEW */
     uint32_t pressed_ms; /* uptime ms (low 32 bits) of a press in this boot, for
                           * ages that no clock step moves; QUEUE_PRESSED_UNKNOWN
                           * for an earlier boot (or after a remount) */
-} queue_entry_t;
+    bool in_flight;      /* an attempt for it is running */
+} queue_sched_t;
 #define QUEUE_PRESSED_UNKNOWN 0xFFFFFFFFu
 
 /* What `queue`, the expiry sweep and the start of an attempt need, without
@@ -87,27 +90,42 @@ bool queue_broken(void);
 /* Stores a trigger durably; QUEUE_OK only once it is on the medium.
  * pressed_uptime_ms: when it was pressed, in this boot's uptime. */
 int queue_push(const trigger_rec_t *rec, uint64_t pressed_uptime_ms);
-/* Replaces a trigger's record (its press time became known). */
-int queue_update(queue_entry_t *e, const trigger_rec_t *rec);
-/* Marks it done on the medium, then forgets it. */
-int queue_remove(queue_entry_t *e, queue_done_t why);
-
 unsigned queue_count(void);
-queue_entry_t *queue_at(unsigned index);
-/* The entry whose run id is run_id, or NULL. */
-queue_entry_t *queue_find(const char *run_id);
-/* The oldest entry due at now (other than the one in flight), or NULL. */
-queue_entry_t *queue_next_due(uint32_t now);
+/* The trigger at position i (0 = the oldest): its schedule and, when sum is
+ * not NULL, its summary.  QUEUE_OK; QUEUE_CORRUPT when the record no longer
+ * reads back (the schedule is still filled); QUEUE_IO past the end.
+ * Positions shift as triggers leave: use one at once, never keep it. */
+int queue_peek(unsigned i, queue_sched_t *sched, queue_summary_t *sum);
+/* The whole record of the trigger at position i (QUEUE_CORRUPT when it no
+ * longer matches its CRC), and a replacement of it (its press time became
+ * known: the newest copy wins). */
+int queue_read(unsigned i, trigger_rec_t *out);
+int queue_rewrite(unsigned i, const trigger_rec_t *rec);
+/* The position of the trigger whose run id is run_id, or -1. */
+int queue_find(const char *run_id);
+/* Makes the trigger at position i due at now (`queue retry`). */
+void queue_set_due(unsigned i, uint32_t now);
+/* Marks the trigger at position i done on the medium, then forgets it:
+ * QUEUE_BUSY when an attempt for it is in flight. */
+int queue_remove(unsigned i, queue_done_t why);
 
-/* The entry an attempt is running for; it keeps following that trigger when
- * others leave the queue or records move.  NULL clears it. */
-void queue_set_in_flight(const queue_entry_t *e);
-queue_entry_t *queue_in_flight(void);
+/* ---- the attempt in flight: at most one at a time.  Its trigger is
+ * followed while others leave the queue and records move. */
 
-int queue_summary(const queue_entry_t *e, queue_summary_t *out);
-int queue_load(const queue_entry_t *e, trigger_rec_t *out);
+/* Takes the oldest trigger due at now and counts an attempt for it; false
+ * when none is due. */
+bool queue_flight_begin(uint32_t now);
+bool queue_flight_active(void);
+int queue_flight_peek(queue_sched_t *sched, queue_summary_t *sum);
+int queue_flight_load(trigger_rec_t *out);
+/* Replaces its record (its press time became known). */
+int queue_flight_update(const trigger_rec_t *rec);
+/* Ends the attempt; the trigger stays, due at next_at, last as given. */
+void queue_flight_end(uint32_t next_at, uint16_t last);
+/* Ends the attempt and marks the trigger done (delivered, expired). */
+int queue_flight_done(queue_done_t why);
+
 void queue_run_id(const queue_summary_t *s, char *out, size_t size);
-
 
 /* For tests and diagnosis: bytes of the ring, its erase units, how many
  * units have been started since the medium was new (wear). */
@@ -115,5 +133,7 @@ typedef struct {
     uint32_t size, unit, units_started;
 } queue_stats_t;
 queue_stats_t queue_stats(void);
+/* Where the newest record of the trigger at position i starts in the region. */
+uint32_t queue_record_offset(unsigned i);
 
 #endif

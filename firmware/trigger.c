@@ -4,19 +4,14 @@
 #include <string.h>
 
 #include "cfg.h"
-#include "cmd.h"
-#include "console.h"
 #include "device.h"
 #include "hal_button.h"
 #include "hal_time.h"
 #include "json.h"
-#include "led.h"
+#include "events.h"
 #include "payload.h"
 #include "queue.h"
 #include "wallclock.h"
-
-#define REFUSED_FLASH_MS 3000u
-#define ACCEPTED_FLASH_MS 600u
 
 static uint32_t s_seq;
 static char s_why[JSON_WHY_MAX + 16];
@@ -85,9 +80,9 @@ trigger_status_t trigger_create(const char *action, const char *json, size_t jso
         strcpy(rec.props, props);
     }
     snprintf(rec.action, sizeof rec.action, "%s", action);
-    cfg_value("device_id", rec.device_id, sizeof rec.device_id, NULL);
-    cfg_value("blueprint", rec.blueprint, sizeof rec.blueprint, NULL);
-    cfg_value("entity", rec.entity, sizeof rec.entity, NULL);
+    CFG_GET_STR(DEVICE_ID, rec.device_id);
+    CFG_GET_STR(BLUEPRINT, rec.blueprint);
+    CFG_GET_STR(ENTITY, rec.entity);
     snprintf(rec.button, sizeof rec.button, "%s", button);
     snprintf(rec.press, sizeof rec.press, "%s", press);
     rec.boot = device_boot();
@@ -97,9 +92,8 @@ trigger_status_t trigger_create(const char *action, const char *json, size_t jso
         rec.at_ms = press_uptime_ms; /* back-dated once the clock is set */
     }
     /* The body must fit in 1,536 bytes whatever attempt it is (org as now). */
-    char org[72];
-    cfg_value("org", org, sizeof org, NULL);
-    if (payload_length(&rec, org) > PAYLOAD_MAX) {
+    char org[CFG_BUF(ORG)];
+    if (payload_length(&rec, CFG_GET_STR(ORG, org)) > PAYLOAD_MAX) {
         *why = "the request body would exceed 1536 bytes";
         return TRIGGER_TOO_BIG;
     }
@@ -108,17 +102,14 @@ trigger_status_t trigger_create(const char *action, const char *json, size_t jso
         break;
     case QUEUE_FULL:
         *why = "the queue is full";
-        led_flash(LED_QUEUE_FULL, REFUSED_FLASH_MS);
         return TRIGGER_QUEUE_FULL;
     default:
         *why = "the queue memory failed to store it";
-        led_flash(LED_ERROR, REFUSED_FLASH_MS);
         return TRIGGER_STORAGE;
     }
     s_seq++;
     payload_run_id(&rec, run_id, run_id_size);
-    con_evt("queued id=%s action=%s", run_id, action);
-    led_flash(LED_ACCEPTED, ACCEPTED_FLASH_MS);
+    ev_queued(run_id, action);
     return TRIGGER_OK;
 }
 
@@ -130,63 +121,14 @@ void trigger_press(const char *action, unsigned button, press_kind_t kind, uint3
     uint64_t up = hal_uptime_ms() - (uint32_t)(hal_millis() - t_ms);
     trigger_status_t rc = trigger_create(action, NULL, 0, hal_button_name(button), press_kind_name(kind), up, run_id,
                                          sizeof run_id, &why);
-    if (rc == TRIGGER_OK) {
-        return;
-    }
-    static const char *const reasons[] = {"ok",      "not-configured", "no-action", "bad-json",
-                                          "too-big", "queue-full",     "storage"};
-    con_evt("refused reason=%s", reasons[rc]);
-    if (rc != TRIGGER_QUEUE_FULL && rc != TRIGGER_STORAGE) {
-        led_flash(LED_ERROR, REFUSED_FLASH_MS);
+    if (rc != TRIGGER_OK) {
+        ev_refused(trigger_status_name(rc), rc == TRIGGER_QUEUE_FULL);
     }
 }
 
-void cmd_trigger(const char *args)
+const char *trigger_status_name(trigger_status_t rc)
 {
-    char action[CFG_ACTION_NAME_MAX + 2];
-    const char *json = args;
-    while (*json == ' ') {
-        json++;
-    }
-    if (*json != '{' && *json != '\0') {
-        const char *rest = cmd_word(json, action, sizeof action);
-        if (rest == NULL) {
-            con_err("bad-argument", "usage: trigger [<action>] [<json-object>]");
-            return;
-        }
-        json = rest;
-    } else {
-        /* the primary button's short-press action */
-        char key[48];
-        snprintf(key, sizeof key, "button.%s.short", hal_button_name(hal_button_primary()));
-        if (cfg_value(key, action, sizeof action, NULL) != CFG_OK || action[0] == '\0') {
-            con_err("bad-argument", "the primary button has no short-press action: name one");
-            return;
-        }
-    }
-    char run_id[64];
-    const char *why = "";
-    trigger_status_t rc =
-        trigger_create(action, json, strlen(json), "serial", "cli", hal_uptime_ms(), run_id, sizeof run_id, &why);
-    switch (rc) {
-    case TRIGGER_OK:
-        con_ok("id=%s", run_id);
-        break;
-    case TRIGGER_NOT_CONFIGURED:
-        con_err("not-configured", "%s", why);
-        break;
-    case TRIGGER_QUEUE_FULL:
-        con_err("queue-full", "%s; nothing queued", why);
-        break;
-    case TRIGGER_STORAGE:
-        con_err("storage", "%s; nothing queued", why);
-        break;
-    case TRIGGER_NO_ACTION:
-        con_err("bad-argument", "%s", why);
-        break;
-    case TRIGGER_BAD_JSON:
-    case TRIGGER_TOO_BIG:
-        con_err("bad-value", "%s", why);
-        break;
-    }
+    static const char *const names[] = {"ok",      "not-configured", "no-action", "bad-json",
+                                        "too-big", "queue-full",     "storage"};
+    return (unsigned)rc < sizeof names / sizeof names[0] ? names[rc] : "storage";
 }

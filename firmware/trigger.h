@@ -32,7 +32,8 @@ bool trigger_configured(void);
 /* Queues a trigger of action; json (may be NULL) is merged over its
  * properties.  button/press describe the source ("serial"/"cli" for the
  * command); press_uptime_ms is when it happened.  On success EVT queued is
- * printed and run_id (size >= 64) holds the id; otherwise *why explains. */
+ * reported and run_id (size >= 64) holds the id; otherwise *why explains
+ * (the caller reports the refusal). */
 trigger_status_t trigger_create(const char *action, const char *json, size_t json_len, const char *button,
                                 const char *press, uint64_t press_uptime_ms, char *run_id, size_t run_id_size,
                                 const char **why);
@@ -40,7 +41,7 @@ trigger_status_t trigger_create(const char *action, const char *json, size_t jso
 /* A press mapped to action (the buttons module's callback). */
 void trigger_press(const char *action, unsigned button, press_kind_t kind, uint32_t t_ms);
 
-/* The `trigger` command. */
-void cmd_trigger(const char *args);
+/* A refusal's token (EVT refused reason=). */
+const char *trigger_status_name(trigger_status_t rc);
 
 #endif

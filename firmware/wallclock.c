@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "console.h"
+#include "events.h"
 #include "hal_time.h"
 
 /* The build date in seconds since 1970, from the Makefile: the time of the
@@ -117,7 +117,7 @@ wallclock_ntp_t wallclock_set_ntp(uint64_t utc_ms)
             s_held_offset_ms = offset;
             s_held_since = up;
             /* Both clocks lie between 1970 and 2106: the seconds fit 32 bits. */
-            con_evt("time suspect step_s=%s%lu", step < 0 ? "-" : "", (unsigned long)(abs64(step) / 1000));
+            ev_time_suspect(step);
             return WALLCLOCK_HELD;
         }
         if (up - s_held_since < WALLCLOCK_CONFIRM_MS) {
@@ -126,9 +126,7 @@ wallclock_ntp_t wallclock_set_ntp(uint64_t utc_ms)
     }
     set_offset(offset, WALLCLOCK_SYNCED);
     if (report) {
-        char iso[WALLCLOCK_ISO_LEN];
-        wallclock_format(utc_ms, iso);
-        con_evt("time synced utc=%s", iso);
+        ev_time_synced(utc_ms);
     }
     return WALLCLOCK_APPLIED;
 }

@@ -11,6 +11,50 @@
 #include <string.h>
 
 #include "http.h"
+#include "retry.h"
+
+/* The delivery classes of spec section 5 as the firmware reaches them from an
+ * answer: http_webhook_exception() on the body, then retry.h's plan. */
+typedef enum {
+    HTTP_CLASS_DELIVERED,
+    HTTP_CLASS_RETRY,
+    HTTP_CLASS_ERROR_WEBHOOK,
+    HTTP_CLASS_ERROR_4XX,
+    HTTP_CLASS_ERROR_UNEXPECTED
+} http_class_t;
+
+static retry_plan_t plan_for(const http_response_t *r)
+{
+    static const retry_config_t cfg = {2000, 300000, 600000};
+    outcome_t o = {.kind = http_webhook_exception(r) ? OUTCOME_WEBHOOK_REJECTED : OUTCOME_HTTP,
+                   .status = r->status,
+                   .retry_after_s = r->retry_after_s};
+    return retry_plan(&o, 1, &cfg, 0);
+}
+
+static http_class_t http_classify(const http_response_t *r)
+{
+    retry_plan_t p = plan_for(r);
+    if (p.verdict != VERDICT_ERROR) {
+        return p.verdict == VERDICT_DELIVERED ? HTTP_CLASS_DELIVERED : HTTP_CLASS_RETRY;
+    }
+    return strcmp(p.reason, "webhook-rejected") == 0 ? HTTP_CLASS_ERROR_WEBHOOK
+           : strcmp(p.reason, "http-4xx") == 0       ? HTTP_CLASS_ERROR_4XX
+                                                     : HTTP_CLASS_ERROR_UNEXPECTED;
+}
+
+static const char *http_class_reason(http_class_t c)
+{
+    static const char *const reasons[] = {NULL, NULL, "webhook-rejected", "http-4xx", "unexpected-status"};
+    return reasons[c];
+}
+
+/* The wait a 429 or 503 asks for (0: none, or another status). */
+static uint16_t http_retry_after_s(const http_response_t *r)
+{
+    retry_plan_t p = plan_for(r);
+    return (r->status == 429 || r->status == 503) && r->retry_after_s != 0 ? (uint16_t)(p.in_ms / 1000u) : 0;
+}
 
 /* 2025-06-01T12:00:00Z */
 #define NOW 1748779200u

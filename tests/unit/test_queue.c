@@ -89,21 +89,29 @@ static void assert_same(const trigger_rec_t *a, const trigger_rec_t *b)
     assert_string_equal(a->props, b->props);
 }
 
-static uint32_t seq_of(const queue_entry_t *e)
+static uint32_t seq_of(unsigned i)
 {
     queue_summary_t s;
-    assert_int_equal(queue_summary(e, &s), QUEUE_OK);
+    assert_int_equal(queue_peek(i, NULL, &s), QUEUE_OK);
     return s.seq;
 }
 
-static queue_entry_t *find_seq(uint32_t seq)
+static unsigned find_seq(uint32_t seq)
 {
     for (unsigned i = 0; i < queue_count(); i++) {
-        if (seq_of(queue_at(i)) == seq) {
-            return queue_at(i);
+        if (seq_of(i) == seq) {
+            return i;
         }
     }
-    return NULL;
+    fail_msg("no trigger with seq %u", (unsigned)seq);
+    return 0;
+}
+
+static queue_sched_t sched_of(unsigned i)
+{
+    queue_sched_t q;
+    assert_int_equal(queue_peek(i, &q, NULL), QUEUE_OK);
+    return q;
 }
 
 static void round_trip_and_order(void **state)
@@ -120,21 +128,20 @@ static void round_trip_and_order(void **state)
     assert_int_equal(queue_init(), QUEUE_OK); /* a reset */
     assert_int_equal(queue_count(), 5);
     for (uint32_t seq = 1; seq <= 5; seq++) {
-        queue_entry_t *e = queue_at(seq - 1u);
         make(&in, seq, seq % 3u, seq == 3 ? PAYLOAD_PROPS_MAX : 20u * seq);
-        assert_int_equal(queue_load(e, &out), QUEUE_OK);
+        assert_int_equal(queue_read(seq - 1u, &out), QUEUE_OK);
         assert_same(&in, &out);
-        assert_int_equal(e->attempts, 0);
-        assert_int_equal(e->last, QUEUE_LAST_NEW);
+        assert_int_equal(sched_of(seq - 1u).attempts, 0);
+        assert_int_equal(sched_of(seq - 1u).last, QUEUE_LAST_NEW);
     }
     queue_summary_t s;
     char id[64];
-    assert_int_equal(queue_summary(queue_at(1), &s), QUEUE_OK);
+    assert_int_equal(queue_peek(1, NULL, &s), QUEUE_OK);
     queue_run_id(&s, id, sizeof id);
     assert_string_equal(id, "pb-525400123456-7-2");
     assert_string_equal(s.action, "act2");
-    assert_ptr_equal(queue_find("pb-525400123456-7-4"), queue_at(3));
-    assert_null(queue_find("pb-525400123456-7-9"));
+    assert_int_equal(queue_find("pb-525400123456-7-4"), 3);
+    assert_int_equal(queue_find("pb-525400123456-7-9"), -1);
 }
 
 static void done_records_survive_reset(void **state)
@@ -150,8 +157,8 @@ static void done_records_survive_reset(void **state)
     assert_int_equal(queue_remove(find_seq(4), QUEUE_DONE_DROPPED), QUEUE_OK);
     assert_int_equal(queue_init(), QUEUE_OK);
     assert_int_equal(queue_count(), 2);
-    assert_int_equal(seq_of(queue_at(0)), 1);
-    assert_int_equal(seq_of(queue_at(1)), 3);
+    assert_int_equal(seq_of(0), 1);
+    assert_int_equal(seq_of(1), 3);
 }
 
 static void update_wins_over_the_old_copy(void **state)
@@ -164,10 +171,10 @@ static void update_wins_over_the_old_copy(void **state)
     make(&t, 2, 0, 40);
     assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
     make(&t, 1, 2, 40);
-    assert_int_equal(queue_update(queue_at(0), &t), QUEUE_OK);
+    assert_int_equal(queue_rewrite(0, &t), QUEUE_OK);
     assert_int_equal(queue_init(), QUEUE_OK);
     assert_int_equal(queue_count(), 2);
-    assert_int_equal(queue_load(queue_at(0), &out), QUEUE_OK);
+    assert_int_equal(queue_read(0, &out), QUEUE_OK);
     assert_same(&t, &out);
     assert_true(out.at_estimated);
 }
@@ -188,7 +195,7 @@ static void capacity_of_largest_triggers(void **state)
     /* deliver the oldest half and queue as many again: the ring turns */
     for (uint32_t round = 0; round < 3; round++) {
         for (unsigned i = 0; i < QUEUE_CAPACITY / 2u; i++) {
-            assert_int_equal(queue_remove(queue_at(0), QUEUE_DONE_DELIVERED), QUEUE_OK);
+            assert_int_equal(queue_remove(0, QUEUE_DONE_DELIVERED), QUEUE_OK);
         }
         for (uint32_t k = 0; k < QUEUE_CAPACITY / 2u; k++) {
             make_largest(&t, 1000u * (round + 1u) + k);
@@ -197,7 +204,7 @@ static void capacity_of_largest_triggers(void **state)
     }
     assert_int_equal(queue_init(), QUEUE_OK);
     assert_int_equal(queue_count(), QUEUE_CAPACITY);
-    assert_int_equal(queue_load(queue_at(QUEUE_CAPACITY - 1u), &out), QUEUE_OK);
+    assert_int_equal(queue_read(QUEUE_CAPACITY - 1u, &out), QUEUE_OK);
     assert_int_equal(out.seq, 3000u + QUEUE_CAPACITY / 2u - 1u);
     queue_stats_t st = queue_stats();
     assert_int_equal(st.unit, FAKE_NVM_UNIT);
@@ -218,7 +225,7 @@ static void wear_is_spread(void **state)
     for (unsigned i = 0; i < 2000; i++) {
         make(&t, ++seq, 0, 100 + (i % 5u) * 60u);
         assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
-        assert_int_equal(queue_remove(queue_at(1), QUEUE_DONE_DELIVERED), QUEUE_OK);
+        assert_int_equal(queue_remove(1, QUEUE_DONE_DELIVERED), QUEUE_OK);
     }
     queue_stats_t st = queue_stats();
     assert_true(st.units_started > 20u * 8u);
@@ -234,7 +241,7 @@ static void wear_is_spread(void **state)
     assert_int_equal(queue_count(), 1);
     assert_int_equal(queue_init(), QUEUE_OK);
     assert_int_equal(queue_count(), 1);
-    assert_int_equal(seq_of(queue_at(0)), 1);
+    assert_int_equal(seq_of(0), 1);
 }
 
 static void *test_alloc(size_t n)
@@ -261,7 +268,7 @@ static void ram_only_without_a_medium(void **state)
     }
     assert_true(n >= 8); /* what fits in a few KB of RAM */
     assert_int_equal(queue_push(&t, t.seq), QUEUE_FULL);
-    assert_int_equal(queue_remove(queue_at(0), QUEUE_DONE_DELIVERED), QUEUE_OK);
+    assert_int_equal(queue_remove(0, QUEUE_DONE_DELIVERED), QUEUE_OK);
     assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
 }
 
@@ -273,8 +280,8 @@ static void damaged_record_is_reported_not_sent(void **state)
     make(&t, 1, 0, 200);
     assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
     uint8_t *mem = fake_nvm_bytes(HAL_NVM_QUEUE);
-    mem[(uint32_t)queue_at(0)->loc * 8u + 100u] ^= 0x01u; /* decays after mount */
-    assert_int_equal(queue_load(queue_at(0), &out), QUEUE_CORRUPT);
+    mem[queue_record_offset(0) + 100u] ^= 0x01u; /* decays after mount */
+    assert_int_equal(queue_read(0, &out), QUEUE_CORRUPT);
     /* a garbage medium mounts empty and works */
     memset(mem, 0x5A, 4096);
     assert_int_equal(queue_init(), QUEUE_OK);
@@ -296,14 +303,14 @@ static void a_header_changed_after_mount_is_checked(void **state)
     assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
     make(&t, 2, 1, 100);
     assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
-    uint8_t *hdr = fake_nvm_bytes(HAL_NVM_QUEUE) + (uint32_t)queue_at(0)->loc * 8u;
+    uint8_t *hdr = fake_nvm_bytes(HAL_NVM_QUEUE) + queue_record_offset(0);
     hdr[3] = 0xFF; /* its length, now past the unit */
-    assert_int_equal(queue_summary(queue_at(0), &q), QUEUE_CORRUPT);
-    assert_int_equal(queue_load(queue_at(0), &out), QUEUE_CORRUPT);
-    assert_int_equal(queue_load(queue_at(1), &out), QUEUE_OK);
+    assert_int_equal(queue_peek(0, NULL, &q), QUEUE_CORRUPT);
+    assert_int_equal(queue_read(0, &out), QUEUE_CORRUPT);
+    assert_int_equal(queue_read(1, &out), QUEUE_OK);
     make(&t, 1, 2, 100);
-    assert_int_equal(queue_update(queue_at(0), &t), QUEUE_OK); /* a new copy */
-    assert_int_equal(queue_load(queue_at(0), &out), QUEUE_OK);
+    assert_int_equal(queue_rewrite(0, &t), QUEUE_OK); /* a new copy */
+    assert_int_equal(queue_read(0, &out), QUEUE_OK);
     make(&t, 3, 1, 100);
     assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
     assert_int_equal(queue_count(), 3);
@@ -328,8 +335,8 @@ static void every_byte_changed_after_mount_is_survived(void **state)
                 make(&t, seq, seq - 1u, 60);
                 assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
             }
-            assert_int_equal(queue_remove(queue_at(1), QUEUE_DONE_DELIVERED), QUEUE_OK);
-            uint32_t end = (uint32_t)queue_at(1)->loc * 8u + 160u;
+            assert_int_equal(queue_remove(1, QUEUE_DONE_DELIVERED), QUEUE_OK);
+            uint32_t end = queue_record_offset(1) + 160u;
             if (pos >= end) {
                 print_message("%u changed bytes survived\n", runs);
                 assert_true(runs > 500);
@@ -340,18 +347,18 @@ static void every_byte_changed_after_mount_is_survived(void **state)
             runs++;
             for (int round = 0; round < 2; round++) {
                 for (unsigned i = 0; i < queue_count(); i++) {
-                    (void)queue_summary(queue_at(i), &q);
-                    (void)queue_load(queue_at(i), &out);
+                    (void)queue_peek(i, NULL, &q);
+                    (void)queue_read(i, &out);
                 }
                 if (queue_count() > 0) {
                     make(&t, 9, 2, 60);
-                    (void)queue_update(queue_at(0), &t);
-                    (void)queue_remove(queue_at(0), QUEUE_DONE_DROPPED);
+                    (void)queue_rewrite(0, &t);
+                    (void)queue_remove(0, QUEUE_DONE_DROPPED);
                 }
                 for (uint32_t seq = 10; seq < 40; seq++) { /* the ring turns: compaction */
                     make(&t, seq, 1, 150);
                     if (queue_push(&t, t.seq) == QUEUE_OK) {
-                        (void)queue_remove(queue_at(queue_count() - 1u), QUEUE_DONE_DELIVERED);
+                        (void)queue_remove(queue_count() - 1u, QUEUE_DONE_DELIVERED);
                     }
                 }
                 (void)queue_init();
@@ -371,14 +378,31 @@ static void in_flight_follows_its_trigger(void **state)
         make(&t, seq, 0, 20);
         assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
     }
-    queue_set_in_flight(queue_at(2));
-    assert_ptr_equal(queue_next_due(hal_millis()), queue_at(0));
-    assert_int_equal(queue_remove(queue_at(0), QUEUE_DONE_DROPPED), QUEUE_OK);
-    assert_int_equal(seq_of(queue_in_flight()), 3);
-    queue_at(0)->next_at = hal_millis() + 1000u;
-    assert_null(queue_next_due(hal_millis())); /* not the one in flight */
-    assert_int_equal(queue_remove(queue_in_flight(), QUEUE_DONE_DELIVERED), QUEUE_OK);
-    assert_null(queue_in_flight());
+    queue_summary_t sum;
+    /* the third is taken: the two older ones are not yet due */
+    queue_set_due(0, hal_millis() + 1000u);
+    queue_set_due(1, hal_millis() + 1000u);
+    assert_true(queue_flight_begin(hal_millis()));
+    assert_int_equal(queue_flight_peek(NULL, &sum), QUEUE_OK);
+    assert_int_equal(sum.seq, 3);
+    assert_int_equal(sched_of(2).attempts, 1);
+    assert_true(sched_of(2).in_flight);
+    assert_false(queue_flight_begin(hal_millis() + 1000u)); /* one at a time */
+    assert_int_equal(queue_remove(2, QUEUE_DONE_DROPPED), QUEUE_BUSY);
+    assert_int_equal(queue_remove(0, QUEUE_DONE_DROPPED), QUEUE_OK);
+    assert_int_equal(queue_flight_peek(NULL, &sum), QUEUE_OK); /* it follows its trigger */
+    assert_int_equal(sum.seq, 3);
+    queue_flight_end(hal_millis() + 500u, 7u);
+    assert_false(queue_flight_active());
+    assert_int_equal(sched_of(1).last, 7u);
+    assert_false(sched_of(1).in_flight);
+    assert_true(queue_flight_begin(hal_millis() + 1000u)); /* the older one first */
+    assert_int_equal(queue_flight_peek(NULL, &sum), QUEUE_OK);
+    assert_int_equal(sum.seq, 2);
+    assert_int_equal(queue_flight_done(QUEUE_DONE_DELIVERED), QUEUE_OK);
+    assert_false(queue_flight_active());
+    assert_int_equal(queue_count(), 1);
+    assert_int_equal(seq_of(0), 3);
 }
 
 /* ------------------------------------------------------------ power cuts */
@@ -422,7 +446,7 @@ static bool step(void)
         }
         return true;
     }
-    queue_entry_t *e = queue_at(rnd() % queue_count());
+    unsigned e = rnd() % queue_count();
     uint32_t seq = seq_of(e);
     s_m.op_seq = seq;
     if (r < 85) {
@@ -437,7 +461,7 @@ static bool step(void)
     if (r < 97) {
         s_m.op_kind = 3;
         make(&t, seq, s_m.version[seq] + 1u, s_m.size[seq]);
-        if (queue_update(e, &t) != QUEUE_OK) {
+        if (queue_rewrite(e, &t) != QUEUE_OK) {
             return false;
         }
         s_m.version[seq]++;
@@ -454,8 +478,7 @@ static void check_against_model(void)
     memset(seen, 0, sizeof seen);
     uint32_t prev = 0;
     for (unsigned i = 0; i < queue_count(); i++) {
-        queue_entry_t *e = queue_at(i);
-        assert_int_equal(queue_load(e, &out), QUEUE_OK);
+        assert_int_equal(queue_read(i, &out), QUEUE_OK);
         uint32_t seq = out.seq;
         assert_true(seq < MAX_SEQ);
         assert_true(i == 0 || seq > prev); /* oldest first, each once */
