@@ -98,7 +98,7 @@ LDFLAGS := $(BOARD_CPU) -Os $(LTO) -flto-partition=none -nostartfiles --specs=na
 
 ELF := $(OUT)/pipebutton.elf
 
-.PHONY: all bootstrap size run test unit integration flash debug erase-nvm protect clean help boards check bench soak hil hil-qemu
+.PHONY: all bootstrap size run test unit coverage integration flash debug erase-nvm protect clean help boards check bench soak hil hil-qemu
 
 all: $(ELF) $(OUT)/pipebutton.bin $(OUT)/pipebutton.hex
 
@@ -224,6 +224,31 @@ $(TESTPKI)/.done: tools/testpki.sh | $(BOOTSTRAP_STAMP)
 
 unit: $(UNIT_TESTS) $(TESTPKI)/.done
 	$(Q)bash tools/run-unit.sh $(UNIT_TESTS)
+
+# The unit tests again, the firmware's objects instrumented for gcov (the
+# libraries' objects are the unit build's), then the table of line and branch
+# coverage per file of firmware/ and the gate (tools/coverage.py).
+COV := $(BUILD)/coverage
+COV_MIN_LINES ?= 90
+COV_MIN_BRANCHES ?= 80
+COV_FW_SRCS := $(filter-out firmware/main.c,$(FW_SRCS))
+COV_TESTS := $(patsubst tests/unit/test_%.c,$(COV)/test_%,$(wildcard tests/unit/test_*.c))
+COV_OBJS := $(UNIT_SRCS:%.c=$(COV)/obj/%.o) $(DEP_SRCS:$(DEPS_DIR)/%.c=$(HOST)/deps/%.o) $(CA_ROOTS_HOST_OBJ)
+
+$(COV)/obj/%.o: %.c $(BOOTSTRAP_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  COVCC   $<")
+	$(Q)gcc $(UNIT_CFLAGS) --coverage $(UNIT_INC) -c $< -o $@
+
+$(COV)/test_%: $(COV)/obj/tests/unit/test_%.o $(COV_OBJS)
+	@$(if $(Q),echo "  COVLD   $@")
+	$(Q)gcc $(UNIT_CFLAGS) --coverage $^ -lcmocka -o $@
+
+coverage: $(COV_TESTS) $(TESTPKI)/.done
+	$(Q)find $(COV) -name '*.gcda' -delete
+	$(Q)bash tools/run-unit.sh $(COV_TESTS) > $(COV)/unit.log 2>&1 || { tail -n 40 $(COV)/unit.log; exit 1; }
+	$(Q)$(PYTHON) tools/coverage.py --objdir $(COV)/obj --min-lines $(COV_MIN_LINES) \
+	    --min-branches $(COV_MIN_BRANCHES) $(COV_FW_SRCS)
 
 integration: bootstrap
 	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all

@@ -43,6 +43,7 @@ retry_plan_t retry_plan(const outcome_t *o, unsigned attempt, const retry_config
         } else {
             p.verdict = VERDICT_ERROR;
             p.reason = s >= 400 && s <= 499 ? "http-4xx" : "unexpected-status";
+            p.in_ms = cfg->error_ms;
         }
         return p;
     }

@@ -1,0 +1,412 @@
+/* Delivery (delivery.h) on the host: the real queue, configuration, trigger
+ * creation, HTTPS exchange and retry policy, over a transport whose peer the
+ * test plays.  Every attempt is `EVT sending` then exactly one of delivered,
+ * retry or error; answers are matched only to the request they answer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "delivery.h"
+#include "fake_device.h"
+#include "fake_hal.h"
+#include "fake_transport.h"
+#include "https.h"
+#include "mbedtls/platform.h"
+#include "net.h"
+#include "queue.h"
+#include "tlsport.h"
+#include "trigger.h"
+#include "wallclock.h"
+
+#define UTC_2026 UINT64_C(1796515200000) /* 2026-12-06T00:00:00Z */
+static const char OK[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+static const char ENVELOPE[] =
+    "{\"$id\":\"1\",\"innerException\":null,\"message\":\"Cannot find webhook for the given webHookId port_trigger.\","
+    "\"typeName\":\"Microsoft.TeamFoundation.DistributedTask.WebApi.WebHookException, "
+    "Microsoft.TeamFoundation.DistributedTask.WebApi\",\"typeKey\":\"WebHookException\",\"errorCode\":0,\"eventId\":3000}";
+
+static char s_out[16384];
+
+static void set(const char *key, const char *value)
+{
+    const char *why = "";
+    if (cfg_set(key, value, &why) != CFG_OK) {
+        fail_msg("config set %s: %s", key, why);
+    }
+}
+
+/* Runs the superloop's delivery and network tasks for ms milliseconds,
+ * collecting the console's output. */
+static void run_ms(uint32_t ms)
+{
+    for (uint32_t i = 0; i < ms; i++) {
+        delivery_task();
+        net_task();
+        fake_time_advance(1);
+    }
+    char *out = fake_console_take();
+    strncat(s_out, out, sizeof s_out - strlen(s_out) - 1);
+    free(out);
+}
+
+static void clear_out(void)
+{
+    s_out[0] = '\0';
+}
+
+static void expect_out(const char *line)
+{
+    if (strstr(s_out, line) == NULL) {
+        fail_msg("no '%s' in:\n%s", line, s_out);
+    }
+}
+
+static unsigned count_out(const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = strstr(s_out, what); p != NULL; p = strstr(p + 1, what)) {
+        n++;
+    }
+    return n;
+}
+
+/* Runs until the request is out, then answers it; returns the request. */
+static char *answer(const char *response)
+{
+    char *sent = NULL;
+    for (int i = 0; i < 200; i++) {
+        run_ms(1);
+        sent = fake_transport_take_sent();
+        if (sent[0] != '\0') {
+            break;
+        }
+        free(sent);
+        sent = NULL;
+    }
+    if (sent == NULL) {
+        fail_msg("no request went out; the console said:\n%s", s_out);
+    }
+    if (response != NULL) {
+        fake_transport_peer_says(response);
+    }
+    run_ms(5);
+    return sent;
+}
+
+static char *queue_one(void)
+{
+    static char id[64];
+    const char *why = "";
+    assert_int_equal(trigger_create("trigger", NULL, 0, "serial", "cli", hal_uptime_ms(), id, sizeof id, &why),
+                     TRIGGER_OK);
+    return id;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    fake_device_fresh();
+    fake_transport_reset();
+    tlsport_init();
+    queue_set_allocator(NULL);
+    assert_int_equal(queue_init(), QUEUE_OK);
+    trigger_init();
+    /* lwIP is started once per process; its address stays up from test to
+     * test (the tests' clock going back to 0 only delays its timers). */
+    static bool s_net;
+    if (!s_net) {
+        net_init();
+        s_net = true;
+    }
+    set("ip", "192.168.7.20/24,192.168.7.1");
+    set("org", "contoso");
+    set("webhook", "port_trigger");
+    set("secret", "Deliv3ry-S3cret");
+    set("retry.base_ms", "1000");
+    wallclock_set_manual(UTC_2026);
+    https_init(fake_transport());
+    delivery_init();
+    clear_out();
+    run_ms(5);
+    assert_true(net_is_up());
+    clear_out();
+    return 0;
+}
+
+static void a_trigger_is_delivered_once_signed(void **state)
+{
+    (void)state;
+    char *id = queue_one();
+    char *req = answer(OK);
+    assert_non_null(strstr(req, "POST /contoso/_apis/public/distributedtask/webhooks/port_trigger?api-version=6.0-preview "
+                                "HTTP/1.1\r\nHost: dev.azure.com\r\n"));
+    assert_non_null(strstr(req, "X-Port-Signature: "));
+    assert_non_null(strstr(req, id));
+    free(req);
+    char want[128];
+    snprintf(want, sizeof want, "EVT sending id=%s attempt=1\r\n", id);
+    expect_out(want);
+    snprintf(want, sizeof want, "EVT delivered id=%s attempt=1 status=200 ms=", id);
+    expect_out(want);
+    assert_int_equal(queue_count(), 0);
+    assert_int_equal(delivery_delivered(), 1);
+    assert_false(delivery_busy());
+    assert_string_equal(fake_transport_host(), "dev.azure.com");
+    assert_int_equal(fake_transport_port(), 443);
+}
+
+static void retry_after_then_delivered_with_the_same_id(void **state)
+{
+    (void)state;
+    char *id = queue_one();
+    free(answer("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 0\r\n\r\n"));
+    char want[128];
+    snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=7000 reason=503\r\n", id);
+    expect_out(want);
+    queue_sched_t q;
+    assert_int_equal(queue_peek(0, &q, NULL), QUEUE_OK);
+    char last[8];
+    assert_string_equal(delivery_last_name(&q, last), "503");
+    run_ms(6900);
+    assert_int_equal(count_out("EVT sending"), 1); /* not before its time */
+    char *req = answer(OK);
+    assert_non_null(strstr(req, "\"attempt\":2"));
+    free(req);
+    snprintf(want, sizeof want, "EVT delivered id=%s attempt=2 status=200", id);
+    expect_out(want);
+    assert_int_equal(queue_count(), 0);
+}
+
+static void a_webhook_exception_waits_for_a_person_without_blocking_the_next(void **state)
+{
+    (void)state;
+    char *first = queue_one();
+    char want[512];
+    snprintf(want, sizeof want,
+             "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(ENVELOPE), ENVELOPE);
+    free(answer(want));
+    snprintf(want, sizeof want, "EVT error id=%s attempt=1 status=500 reason=webhook-rejected\r\n", first);
+    expect_out(want);
+    assert_true(delivery_needs_person());
+    assert_int_equal(delivery_failed(), 1);
+    char second[64];
+    strcpy(second, queue_one());
+    free(answer(OK));
+    snprintf(want, sizeof want, "EVT delivered id=%s attempt=1", second);
+    expect_out(want);
+    assert_int_equal(queue_count(), 1); /* the rejected one stays */
+    queue_sched_t q;
+    assert_int_equal(queue_peek(0, &q, NULL), QUEUE_OK);
+    char last[8];
+    assert_string_equal(delivery_last_name(&q, last), "500");
+    /* tried again after retry.error_ms (600 s) */
+    run_ms(599000);
+    assert_int_equal(count_out("EVT sending id="), 2);
+    run_ms(1000);
+    free(answer(OK));
+    assert_int_equal(queue_count(), 0);
+    assert_false(delivery_needs_person());
+}
+
+static void other_answers(void **state)
+{
+    (void)state;
+    char want[128];
+    struct {
+        const char *answer;
+        const char *kind;
+        const char *event; /* after "EVT ... id=<id> attempt=1 " */
+    } cases[] = {
+        {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", "error", "status=404 reason=http-4xx"},
+        {"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n", "error", "status=302 reason=unexpected-status"},
+        {"HTTP/1.1 429 Too Many\r\nRetry-After: 2\r\nContent-Length: 0\r\n\r\n", "retry", "in_ms=2000 reason=429"},
+        {"HTTP/1.1 500 Oops\r\nContent-Length: 4\r\n\r\n<h1>", "retry", "in_ms="},
+        {"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", "delivered", "status=202"},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *id = queue_one();
+        free(answer(cases[i].answer));
+        snprintf(want, sizeof want, "EVT %s id=%s attempt=1 %s", cases[i].kind, id, cases[i].event);
+        expect_out(want);
+        int pos = queue_find(id);
+        if (pos >= 0) {
+            assert_int_equal(queue_remove((unsigned)pos, QUEUE_DONE_DROPPED), QUEUE_OK);
+        }
+    }
+}
+
+static void tls_and_network_failures_are_retried(void **state)
+{
+    (void)state;
+    char *id = queue_one();
+    fake_transport_next_open(TRANSPORT_FAIL_CERT_UNTRUSTED, 2);
+    run_ms(10);
+    char want[128];
+    snprintf(want, sizeof want, "EVT tls-fail id=%s reason=cert-untrusted\r\nEVT retry id=%s attempt=1 in_ms=", id, id);
+    expect_out(want);
+    char *sent = fake_transport_take_sent();
+    assert_string_equal(sent, ""); /* not a byte */
+    free(sent);
+    clear_out();
+    fake_transport_next_open(TRANSPORT_FAIL_DNS, 0);
+    run_ms(1001);
+    snprintf(want, sizeof want, "EVT retry id=%s attempt=2 in_ms=", id);
+    expect_out(want);
+    expect_out("reason=dns\r\n");
+    assert_int_equal(count_out("tls-fail"), 0); /* not TLS's */
+    queue_sched_t q;
+    char last[8];
+    assert_int_equal(queue_peek(0, &q, NULL), QUEUE_OK);
+    assert_string_equal(delivery_last_name(&q, last), "dns");
+    clear_out();
+    fake_transport_next_open(TRANSPORT_FAIL_NO_MEMORY, 0);
+    run_ms(2001);
+    expect_out("EVT tls-fail id=");
+    expect_out("reason=no-memory\r\n");
+}
+
+static void connection_reuse_follows_section_5(void **state)
+{
+    (void)state;
+    char *id = queue_one();
+    free(answer(OK));
+    assert_int_equal(fake_transport_opens(), 1);
+    /* clean: reused */
+    id = queue_one();
+    free(answer(OK));
+    assert_int_equal(fake_transport_opens(), 1);
+    /* a stray answer arrives on the idle connection: the next trigger goes
+     * out on a new one, and only its own answer counts */
+    fake_transport_peer_says(OK);
+    id = queue_one();
+    free(answer("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n"));
+    char want[128];
+    snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
+    expect_out(want);
+    assert_int_equal(fake_transport_opens(), 2);
+    run_ms(1001);
+    clear_out();
+    /* a proxy's unsolicited 408 and close: no failed attempt */
+    free(answer(OK));
+    fake_transport_peer_says("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    fake_transport_peer_closes();
+    id = queue_one();
+    free(answer(OK));
+    snprintf(want, sizeof want, "EVT delivered id=%s attempt=1", id);
+    expect_out(want);
+    assert_int_equal(fake_transport_opens(), 3);
+    /* a peer that closed the idle connection: the same */
+    fake_transport_peer_closes();
+    id = queue_one();
+    free(answer(OK));
+    snprintf(want, sizeof want, "EVT delivered id=%s attempt=1", id);
+    expect_out(want);
+    assert_int_equal(fake_transport_opens(), 4);
+    assert_int_equal(count_out("EVT error"), 0);
+}
+
+static void a_reset_mid_answer_and_silence(void **state)
+{
+    (void)state;
+    char *id = queue_one();
+    free(answer("HTTP/1.1 200 OK\r\nContent-"));
+    fake_transport_peer_resets();
+    run_ms(5);
+    char want[128];
+    snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
+    expect_out(want);
+    expect_out("reason=io\r\n");
+    clear_out();
+    run_ms(1001);
+    free(answer(NULL)); /* the server says nothing */
+    run_ms(HTTPS_STALL_MS);
+    snprintf(want, sizeof want, "EVT retry id=%s attempt=2 in_ms=", id);
+    expect_out(want);
+    expect_out("reason=timeout\r\n");
+}
+
+static void nothing_goes_out_before_the_clock_or_when_not_configured(void **state)
+{
+    (void)state;
+    wallclock_init(); /* unset */
+    queue_one();
+    run_ms(100);
+    assert_int_equal(fake_transport_opens(), 0);
+    queue_sched_t q;
+    char last[8];
+    assert_int_equal(queue_peek(0, &q, NULL), QUEUE_OK);
+    assert_string_equal(delivery_last_name(&q, last), "clock-unset");
+    assert_false(delivery_due());
+    wallclock_set_manual(UTC_2026);
+    assert_true(delivery_due());
+    assert_int_equal(cfg_unset("secret"), CFG_OK);
+    run_ms(100);
+    assert_int_equal(fake_transport_opens(), 0);
+    assert_string_equal(delivery_last_name(&q, last), "not-configured");
+    set("secret", "back");
+    free(answer(OK));
+    assert_int_equal(queue_count(), 0);
+}
+
+static void *no_memory(size_t n, size_t size)
+{
+    (void)n;
+    (void)size;
+    return NULL;
+}
+
+static void no_heap_for_the_request_is_retried(void **state)
+{
+    (void)state;
+    char *id = queue_one();
+    mbedtls_platform_set_calloc_free(no_memory, free);
+    run_ms(20);
+    tlsport_init();
+    char want[128];
+    snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
+    expect_out(want);
+    expect_out("reason=no-memory\r\n");
+}
+
+static void old_triggers_expire_on_the_running_clock(void **state)
+{
+    (void)state;
+    set("max_age", "60");
+    fake_transport_every_open(TRANSPORT_FAIL_CONNECT);
+    char *id = queue_one();
+    run_ms(30000);
+    assert_int_equal(queue_count(), 1);
+    /* a step of the wall clock does not age it */
+    wallclock_set_manual(UTC_2026 + UINT64_C(86400000));
+    run_ms(1000);
+    assert_int_equal(queue_count(), 1);
+    run_ms(30000);
+    char want[96];
+    snprintf(want, sizeof want, "EVT expired id=%s\r\n", id);
+    expect_out(want);
+    assert_int_equal(queue_count(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(a_trigger_is_delivered_once_signed, setup),
+        cmocka_unit_test_setup(retry_after_then_delivered_with_the_same_id, setup),
+        cmocka_unit_test_setup(a_webhook_exception_waits_for_a_person_without_blocking_the_next, setup),
+        cmocka_unit_test_setup(other_answers, setup),
+        cmocka_unit_test_setup(tls_and_network_failures_are_retried, setup),
+        cmocka_unit_test_setup(connection_reuse_follows_section_5, setup),
+        cmocka_unit_test_setup(a_reset_mid_answer_and_silence, setup),
+        cmocka_unit_test_setup(nothing_goes_out_before_the_clock_or_when_not_configured, setup),
+        cmocka_unit_test_setup(no_heap_for_the_request_is_retried, setup),
+        cmocka_unit_test_setup(old_triggers_expire_on_the_running_clock, setup),
+    };
+    return cmocka_run_group_tests_name("delivery", tests, NULL, NULL);
+}
