@@ -84,7 +84,7 @@ CFLAGS := $(BOARD_CPU) -Os $(LTO) -g3 -std=c11 -ffunction-sections -fdata-sectio
 # The libraries' headers are system headers to our warnings (-Wundef...);
 # -MD (not -MMD) still lists them, and the configuration headers they
 # include, in the .d files.
-$(OUT)/obj/firmware/%.o: INCLUDES = -Ifirmware -Ifirmware/port -Ihal -isystem $(JSMN_DIR) \
+$(OUT)/obj/firmware/%.o: INCLUDES = -Ifirmware -Ifirmware/port -Ihal \
                                     -isystem $(LWIP_DIR)/src/include -isystem $(MBEDTLS_DIR)/include
 $(OUT)/obj/hal/%.o:      INCLUDES = -Ihal
 $(OUT)/obj/board/%.o:    INCLUDES = -Ihal -Iboard/cortex-m -Iboard/$(BOARD)
@@ -133,17 +133,10 @@ ifneq ($(filter-out clean help boards,$(or $(MAKECMDGOALS),all)),)
 include $(BOOTSTRAP_STAMP)
 endif
 
-# jsmn is header-only (Debian's libjsmn-dev); the cross compiler does not
-# search /usr/include, so it sees that one header through its own folder.
-JSMN_DIR := $(BUILD)/jsmn
-$(JSMN_DIR)/jsmn.h: | $(BOOTSTRAP_STAMP)
-	@mkdir -p $(dir $@)
-	$(Q)ln -sf /usr/include/jsmn.h $@
-
 # Every object depends on the bootstrap stamp, which changes with the fetched
 # libraries' versions: their unpacked files keep their release dates, older
 # than objects built against the previous version.
-$(OUT)/obj/%.o: %.c $(BOOTSTRAP_STAMP) | $(JSMN_DIR)/jsmn.h
+$(OUT)/obj/%.o: %.c $(BOOTSTRAP_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@

@@ -1,17 +1,14 @@
 /* Strict JSON: see json.h.
  *
- * Two passes over the text.  The first, scan(), is a small iterative state
- * machine that checks the RFC 8259 grammar byte by byte (literals, numbers,
- * strings with their escapes and UTF-8, commas and colons, one top-level
- * object and nothing after it), the depth and the token count; it is what
- * names the first error and its byte offset.  The second is jsmn, which turns
- * the text the first pass accepted into at most JSON_MAX_TOKENS tokens with
- * parent links; the duplicate-name and reserved-name checks walk those tokens.
- * jsmn on its own accepts trailing commas, missing commas and colons, bad
- * literals and numbers, bad UTF-8 and lone surrogates, which is why it is not
- * the first pass; it must agree with the first pass on the token count, and a
- * disagreement is refused as JSON_E_INTERNAL (the fuzz target treats that as
- * a crash).
+ * One pass over the text: scan() is a small iterative state machine that
+ * checks the RFC 8259 grammar byte by byte (literals, numbers, strings with
+ * their escapes and UTF-8, commas and colons, one top-level object and
+ * nothing after it), the depth and the token count, and remembers the member
+ * names of the objects still open, which is all the duplicate-name and
+ * reserved-name checks need.  It names the first error and its byte offset.
+ * (jsmn, which this once ran as a second pass, accepts trailing commas,
+ * missing commas and colons, bad literals and numbers, bad UTF-8 and lone
+ * surrogates, and wants a 1 KB token array on the stack.)
  *
  * The copying functions (minify, merge) work on validated text only and need
  * no tokens: they skip white space outside strings and copy every other byte.
@@ -21,17 +18,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-
-/* jsmn is header-only: this is the one translation unit that instantiates it,
- * with internal linkage (JSMN_STATIC).  Strict mode makes it refuse unquoted
- * member names and most stray bytes; parent links give each token its parent
- * (a member name's parent is its object, a member value's parent is its
- * name), which the duplicate check needs, and make closing a container cost
- * the depth instead of the token count. */
-#define JSMN_STATIC
-#define JSMN_STRICT
-#define JSMN_PARENT_LINKS
-#include <jsmn.h>
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -391,12 +377,52 @@ enum expect {
     EXPECT_NEXT        /* after a value: ',' or the closer, or the end at the top */
 };
 
-/* The grammar, depth and token count of text; *ntok gets the token count. */
-static int scan(const char *s, size_t len, int *ntok, json_err_t *err)
+/* The grammar, depth, token count and member names of text. */
+static bool same_name(const char *s, size_t a0, size_t a1, const char *t, size_t b0, size_t b1);
+static bool name_is(const char *s, size_t a0, size_t a1, const char *name);
+
+/* The member names of the objects still open, innermost last: enough to
+ * refuse a name its object already has.  The first reserved top-level name is
+ * only remembered: it is refused once the whole text has validated, so an
+ * invalid text gets the same error with or without a reserved list. */
+typedef struct {
+    uint16_t start[JSON_MAX_TOKENS], end[JSON_MAX_TOKENS]; /* string bodies */
+    uint8_t count;
+    uint8_t first[JSON_MAX_DEPTH]; /* where the names of the object at depth d+1 begin */
+    const char *reserved_hit;      /* the first reserved name met, or NULL */
+    size_t reserved_at;
+} names_t;
+
+/* A member name s[a..b) of the object at depth (1 = top level). */
+static int check_name(names_t *nm, unsigned depth, const char *s, size_t a, size_t b, const char *const *reserved,
+                      json_err_t *err)
+{
+    for (unsigned k = nm->first[depth - 1]; k < nm->count; k++) {
+        if (same_name(s, nm->start[k], nm->end[k], s, a, b)) {
+            return fail(err, JSON_E_DUPLICATE, a - 1);
+        }
+    }
+    for (size_t k = 0; depth == 1 && nm->reserved_hit == NULL && reserved != NULL && reserved[k] != NULL; k++) {
+        if (name_is(s, a, b, reserved[k])) {
+            nm->reserved_hit = reserved[k];
+            nm->reserved_at = a - 1;
+        }
+    }
+    nm->start[nm->count] = (uint16_t)a;
+    nm->end[nm->count] = (uint16_t)b;
+    nm->count++;
+    return JSON_OK;
+}
+
+static int scan(const char *s, size_t len, const char *const *reserved, json_err_t *err)
 {
     unsigned objects = 0; /* bit d: the container at depth d+1 is an object */
     unsigned depth = 0;
     int tokens = 0;
+    names_t nm;
+    nm.count = 0;
+    nm.reserved_hit = NULL;
+    nm.reserved_at = 0;
     size_t comma = 0; /* where the last ',' was */
     enum expect expect = EXPECT_VALUE;
     size_t i = 0;
@@ -414,8 +440,10 @@ static int scan(const char *s, size_t len, int *ntok, json_err_t *err)
         }
         if (i == len) {
             if (expect == EXPECT_NEXT && depth == 0) {
-                *ntok = tokens;
-                return JSON_OK;
+                if (nm.reserved_hit != NULL) {
+                    return fail_detail(err, JSON_E_RESERVED, nm.reserved_at, -1, nm.reserved_hit);
+                }
+                return ok(err);
             }
             return fail(err, JSON_E_END, len);
         }
@@ -432,6 +460,7 @@ static int scan(const char *s, size_t len, int *ntok, json_err_t *err)
                 expect = in_object ? EXPECT_NAME : EXPECT_VALUE;
             } else if (c == (in_object ? '}' : ']')) {
                 depth--;
+                nm.count = in_object ? nm.first[depth] : nm.count;
                 i++;
             } else if (c == '"' || c == '{' || c == '[' || c == '-' || is_digit(c) || c == 't' || c == 'f' ||
                        c == 'n') {
@@ -454,6 +483,7 @@ static int scan(const char *s, size_t len, int *ntok, json_err_t *err)
                     return fail(err, JSON_E_TRAILING_COMMA, comma);
                 }
                 depth--;
+                nm.count = nm.first[depth];
                 i++;
                 expect = EXPECT_NEXT;
                 continue;
@@ -464,7 +494,11 @@ static int scan(const char *s, size_t len, int *ntok, json_err_t *err)
             if (++tokens > JSON_MAX_TOKENS) {
                 return fail(err, JSON_E_TOKENS, i);
             }
+            size_t name_start = i + 1;
             r = scan_string(s, len, &i, err);
+            if (r == JSON_OK) {
+                r = check_name(&nm, depth, s, name_start, i - 1, reserved, err);
+            }
             if (r != JSON_OK) {
                 return r;
             }
@@ -497,6 +531,7 @@ static int scan(const char *s, size_t len, int *ntok, json_err_t *err)
             }
             if (c == '{') {
                 objects |= 1u << depth;
+                nm.first[depth] = nm.count;
                 expect = EXPECT_FIRST_NAME;
             } else {
                 objects &= ~(1u << depth);
@@ -643,86 +678,25 @@ static bool name_is(const char *s, size_t a0, size_t a1, const char *name)
 
 /* ---- validation ----------------------------------------------------------- */
 
-static bool is_member_name(const jsmntok_t *tok, int i)
+static int validate(const char *s, size_t len, const char *const *reserved, json_err_t *err)
 {
-    return tok[i].type == JSMN_STRING && tok[i].parent >= 0 && tok[tok[i].parent].type == JSMN_OBJECT;
-}
-
-/* Full check; tok[0..*ntok) are text's jsmn tokens afterwards. */
-static int validate(const char *s, size_t len, jsmntok_t tok[JSON_MAX_TOKENS], int *ntok, json_err_t *err)
-{
-    jsmn_parser parser;
-    int n = 0;
-    int r;
-
     if (s == NULL) {
         return fail(err, JSON_E_ARG, 0);
     }
     if (len > JSON_MAX_LEN) {
         return fail(err, JSON_E_TOO_LONG, JSON_MAX_LEN);
     }
-    r = scan(s, len, &n, err);
-    if (r != JSON_OK) {
-        return r;
-    }
-    jsmn_init(&parser);
-    r = jsmn_parse(&parser, s, len, tok, JSON_MAX_TOKENS);
-    if (r != n || n < 1 || tok[0].type != JSMN_OBJECT) {
-        return fail(err, JSON_E_INTERNAL, r < 0 ? parser.pos : 0);
-    }
-    /* each member name against the earlier names of its object */
-    for (int i = 1; i < n; i++) {
-        if (!is_member_name(tok, i)) {
-            continue;
-        }
-        for (int j = tok[i].parent + 1; j < i; j++) {
-            if (tok[j].parent == tok[i].parent && is_member_name(tok, j) &&
-                same_name(s, (size_t)tok[j].start, (size_t)tok[j].end, s, (size_t)tok[i].start, (size_t)tok[i].end)) {
-                return fail(err, JSON_E_DUPLICATE, (size_t)tok[i].start - 1);
-            }
-        }
-    }
-    *ntok = n;
-    return ok(err);
-}
-
-/* The token array lives in this frame only: kept out of its callers (which
- * then never hold two arrays, nor one while json_each_member's callback
- * runs). */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static int validate_only(const char *s, size_t len, json_err_t *err)
-{
-    jsmntok_t tok[JSON_MAX_TOKENS];
-    int n;
-    return validate(s, len, tok, &n, err);
+    return scan(s, len, reserved, err);
 }
 
 int json_validate_object(const char *text, size_t len, json_err_t *err)
 {
-    return validate_only(text, len, err);
+    return validate(text, len, NULL, err);
 }
 
 int json_check_reserved(const char *text, size_t len, const char *const *names, json_err_t *err)
 {
-    jsmntok_t tok[JSON_MAX_TOKENS];
-    int n = 0;
-    int r = validate(text, len, tok, &n, err);
-    if (r != JSON_OK || names == NULL) {
-        return r;
-    }
-    for (int i = 1; i < n; i++) {
-        if (tok[i].parent != 0 || tok[i].type != JSMN_STRING) {
-            continue;
-        }
-        for (size_t k = 0; names[k] != NULL; k++) {
-            if (name_is(text, (size_t)tok[i].start, (size_t)tok[i].end, names[k])) {
-                return fail_detail(err, JSON_E_RESERVED, (size_t)tok[i].start - 1, -1, names[k]);
-            }
-        }
-    }
-    return JSON_OK;
+    return validate(text, len, names, err);
 }
 
 /* ---- copying validated text ------------------------------------------------ */
@@ -788,7 +762,7 @@ static int emit_checked(out_t *o, char *out, size_t out_size, size_t *out_len)
 int json_minify(const char *text, size_t len, char *out, size_t out_size, size_t *out_len)
 {
     out_t o = {NULL, 0};
-    int r = validate_only(text, len, NULL);
+    int r = validate(text, len, NULL, NULL);
     if (r != JSON_OK) {
         return r;
     }
@@ -933,9 +907,9 @@ int json_merge_shallow(const char *base, size_t base_len, const char *over, size
                        size_t *out_len)
 {
     out_t o = {NULL, 0};
-    int r = validate_only(base, base_len, NULL);
+    int r = validate(base, base_len, NULL, NULL);
     if (r == JSON_OK) {
-        r = validate_only(over, over_len, NULL);
+        r = validate(over, over_len, NULL, NULL);
     }
     if (r != JSON_OK) {
         return r;
@@ -1005,7 +979,7 @@ int json_each_member(const char *text, size_t len, json_member_fn fn, void *ctx,
 {
     member_t m;
     size_t pos = 0;
-    int r = validate_only(text, len, err);
+    int r = validate(text, len, NULL, err);
     if (r != JSON_OK || fn == NULL) {
         return r;
     }

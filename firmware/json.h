@@ -11,19 +11,17 @@
  * number, true, false and null counts one).  White space around and between
  * tokens is allowed and insignificant.
  *
- * How: a strict single pass of json.c's own checks the grammar, the limits
- * and the encoding and names the first error; then jsmn (Debian libjsmn-dev,
- * header-only, built inside json.c only, with JSMN_STRICT, JSMN_PARENT_LINKS
- * and JSMN_STATIC) tokenises the accepted text, and the duplicate-name and
- * reserved-name checks walk its tokens.
+ * How: one strict pass of json.c's own checks the grammar, the limits and the
+ * encoding, remembers the member names of the objects still open for the
+ * duplicate and reserved-name checks, and names the first error.  jsmn is not
+ * used: it is a tokeniser, not a validator (it lets through most of what is
+ * refused above), so a second pass would only repeat this one's work and hold
+ * a token array on the stack.
  *
- * Cost (arm-none-eabi-gcc 12, -mcpu=cortex-m3 -mthumb -Os): about 5.4 KB of
- * flash for everything, less what --gc-sections drops; no static RAM.
- * Nothing allocates.  Validation keeps JSON_MAX_TOKENS jsmn tokens (20 bytes
- * each, 1,280 bytes) on the stack while it runs: a peak of about 1.6 KB of
- * stack for json_check_reserved, 1.5 KB for the others.  No function holds
- * two token arrays at once, and json_each_member holds none while its
- * callback runs.  Nothing is static: the functions are reentrant.
+ * Nothing allocates and nothing is static: the functions are reentrant.
+ * Validation holds the open objects' member-name offsets (4 bytes per name,
+ * JSON_MAX_TOKENS of them) on the stack while it runs, and json_each_member
+ * holds none of that while its callback runs.
  *
  * Byte offsets in errors count from 0 at text[0]. */
 #ifndef JSON_H
@@ -33,7 +31,7 @@
 
 #define JSON_MAX_DEPTH  8
 #define JSON_MAX_TOKENS 64
-/* Longer texts are refused (jsmn keeps offsets in int). */
+/* Longer texts are refused (offsets are kept in 16 bits). */
 #define JSON_MAX_LEN 65535u
 /* err->why, terminator included. */
 #define JSON_WHY_MAX 64
@@ -66,7 +64,7 @@ typedef enum {
     JSON_E_OVERFLOW,        /* the output does not fit */
     JSON_E_NOT_STRING,      /* json_string_decode: the text is not one string */
     JSON_E_NUL,             /* json_string_decode: \u0000 in the string */
-    JSON_E_INTERNAL         /* jsmn and the strict checks disagree (a bug) */
+    JSON_E_INTERNAL         /* not returned: kept so status numbers stay stable */
 } json_status_t;
 
 typedef struct {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "retry.h"
 
 #define CHECK(c)                                                                                                       \
     do {                                                                                                               \
@@ -121,28 +122,39 @@ static void check_response(const run_t *x)
     if (!no_body && !r->chunked && !r->has_content_length) {
         CHECK(!r->reusable); /* delimited by the close */
     }
-    http_class_t c = http_classify(r);
-    const char *why = http_class_reason(c);
-    switch (c) {
-    case HTTP_CLASS_DELIVERED:
-        CHECK(why == NULL && (r->status == 200 || r->status == 201 || r->status == 202 || r->status == 204));
+    /* what delivery makes of the answer, and the policy's verdict on it */
+    bool exception = http_webhook_exception(r);
+    CHECK(!exception || r->status == 500);
+    outcome_t o = {.kind = exception ? OUTCOME_WEBHOOK_REJECTED : OUTCOME_HTTP,
+                   .status = r->status,
+                   .retry_after_s = r->retry_after_s};
+    retry_config_t cfg = {2000, 300000, 600000};
+    retry_plan_t plan = retry_plan(&o, 1, &cfg, UINT32_MAX);
+    CHECK(plan.verdict == retry_verdict(&o));
+    const char *why = plan.reason;
+    switch (plan.verdict) {
+    case VERDICT_DELIVERED:
+        CHECK(!exception && (r->status == 200 || r->status == 201 || r->status == 202 || r->status == 204));
         break;
-    case HTTP_CLASS_RETRY:
-        CHECK(why == NULL && (r->status == 429 || (r->status >= 500 && r->status <= 599)));
-        break;
-    case HTTP_CLASS_ERROR_WEBHOOK:
-        CHECK(why != NULL && strcmp(why, "webhook-rejected") == 0 && r->status == 500);
-        break;
-    case HTTP_CLASS_ERROR_4XX:
-        CHECK(why != NULL && strcmp(why, "http-4xx") == 0 && r->status >= 400 && r->status <= 499 &&
-              r->status != 429);
+    case VERDICT_RETRY:
+        CHECK(!exception && why == NULL && (r->status == 429 || (r->status >= 500 && r->status <= 599)));
+        if ((r->status == 429 || r->status == 503) && r->retry_after_s != 0) {
+            CHECK(r->retry_after_s <= 3600 && plan.in_ms == r->retry_after_s * 1000u);
+        } else {
+            CHECK(plan.in_ms >= cfg.base_ms / 2 && plan.in_ms <= cfg.base_ms);
+        }
         break;
     default:
-        CHECK(c == HTTP_CLASS_ERROR_UNEXPECTED && why != NULL && strcmp(why, "unexpected-status") == 0);
+        CHECK(plan.verdict == VERDICT_ERROR && why != NULL && plan.in_ms == cfg.error_ms);
+        if (exception) {
+            CHECK(strcmp(why, "webhook-rejected") == 0);
+        } else if (r->status >= 400 && r->status <= 499) {
+            CHECK(strcmp(why, "http-4xx") == 0 && r->status != 429);
+        } else {
+            CHECK(strcmp(why, "unexpected-status") == 0);
+        }
         break;
     }
-    uint16_t wait = http_retry_after_s(r);
-    CHECK(wait == 0 || ((r->status == 429 || r->status == 503) && wait >= 1 && wait <= 3600));
 }
 
 static void same(const run_t *a, const run_t *b)

@@ -6,7 +6,7 @@
  *   - json_validate_object accepts A exactly when an independent reference
  *     validator below (recursive descent, written separately) does; the
  *     error is well formed (code, offset inside the text, printable why) and
- *     never JSON_E_INTERNAL (jsmn disagreeing with the strict pass);
+ *     never JSON_E_INTERNAL (which json.c no longer returns);
  *   - json_check_reserved and json_each_member agree with the validation;
  *   - json_minify of a valid A validates again, is idempotent, has no white
  *     space outside strings, keeps every other byte in order, works in place,

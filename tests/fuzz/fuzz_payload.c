@@ -18,8 +18,9 @@
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "CHECK failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
 
 /* What wallclock.c needs from the firmware around it. */
-void con_evt(const char *fmt, ...);
-void con_evt(const char *fmt, ...) { (void)fmt; }
+#include "events.h"
+void ev_time_synced(uint64_t utc_ms) { (void)utc_ms; }
+void ev_time_suspect(int64_t step_ms) { (void)step_ms; }
 
 /* Fills out with up to max characters of alphabet chosen by data. */
 static size_t take(const uint8_t **data, size_t *size, char *out, size_t max, const char *alphabet)

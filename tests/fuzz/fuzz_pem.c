@@ -31,6 +31,7 @@
 #include "ca.h"
 #include "cfg.h"
 #include "cmd.h"
+#include "commands.h"
 #include "console.h"
 #include "store.h"
 
