@@ -237,6 +237,7 @@ class BuildInfo:
     plan: RunPlan
     cancel_requested: bool
     reason: str
+    queue_time: float           # seconds since 1970, as queueTime shows it
 
 
 class _Project:
@@ -465,7 +466,8 @@ class BuildsApi:
                          definition_id=b.definition["id"], definition=b.definition["name"],
                          tags=tuple(b.tags) if visible else (), status=status, result=result,
                          run_id=b.run_id, webhook=b.webhook, plan=b.plan,
-                         cancel_requested=b.cancel_at is not None, reason=b.reason)
+                         cancel_requested=b.cancel_at is not None, reason=b.reason,
+                         queue_time=b.created_wall)
 
     def builds(self, org=None, project=None):
         """Snapshots of every build (oldest first), optionally of one project."""
