@@ -398,8 +398,8 @@ class BuildsApi:
         return {"id": self._definitions[key], "name": name}
 
     def _new_build(self, project, definition, tags, reason, plan, webhook=None, run_id=None,
-                   status=None, result=None):
-        now_wall = self.wallclock()
+                   status=None, result=None, queue_time=None):
+        now_wall = self.wallclock() if queue_time is None else queue_time
         day = time.strftime("%Y%m%d", time.gmtime(now_wall))
         d = self._definition(project, definition)
         n = self._numbers[(d["id"], day)] = self._numbers.get((d["id"], day), 0) + 1
@@ -410,10 +410,11 @@ class BuildsApi:
         return b
 
     def add_build(self, org, project, tags=(), definition="deploy", plan=None, status=None,
-                  result=None, reason="manual"):
+                  result=None, reason="manual", queue_time=None):
         """Adds a build directly (an earlier run, say): its tags visible at
         once and a fixed status/result (default completed/succeeded), or the
-        timeline of `plan` from now.  Returns its id."""
+        timeline of `plan` from now.  queue_time: its queueTime (seconds
+        since 1970; default now).  Returns its id."""
         if status is not None and status not in STATUSES:
             raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
         if result is not None and result not in RESULTS:
@@ -424,7 +425,8 @@ class BuildsApi:
                 raise KeyError(f"no project {org}/{project}")
             if plan is not None and not isinstance(plan, RunPlan):
                 plan = RunPlan.parse(plan)
-            return self._new_build(p, definition, tags, reason, plan, status=status, result=result).id
+            return self._new_build(p, definition, tags, reason, plan, status=status, result=result,
+                                   queue_time=queue_time).id
 
     def set_build(self, build_id, status=None, result=None):
         """Changes a build added without a plan."""

@@ -354,6 +354,17 @@ def test_stale_and_future_triggers(guard, offset, code):
         assert len(guard.emu.builds_requests) == 1           # no duplicate check for a stale trigger
 
 
+def test_the_age_is_taken_when_azure_queued_the_run(pki):
+    """A run that waited an hour for a free agent (or a job re-run an hour
+    later) is judged by when Azure queued it, not by the agent's clock."""
+    with WebhookEmulator(os.path.join(pki, "chain.pem"), os.path.join(pki, "leaf.key"),
+                         projects=[(ORG, PROJECT)], job_tokens={ORG: TOKEN}) as emu:
+        g = Guard(emu, pki)
+        old = emu.add_build(ORG, PROJECT, status="inProgress", queue_time=time.time() - 3600)
+        assert g.run(BUILD_BUILDID=str(old), PB_TRIGGER_AT=iso(time.time() - 3605)) == pg.EXIT_GO
+        assert g.run(BUILD_BUILDID=str(old), PB_TRIGGER_AT=iso(time.time() - 4300)) == pg.EXIT_STALE
+
+
 def test_the_age_limit_is_a_parameter(guard):
     assert guard.run("--max-age", "3600", PB_TRIGGER_AT=iso(guard.queued - 1800)) == pg.EXIT_GO
     assert guard.run("--max-age", "0", PB_TRIGGER_AT=iso(guard.queued - 10 ** 6)) == pg.EXIT_GO
