@@ -32,8 +32,8 @@ Answers, first rule that applies (`verdict` as the request log records it):
 A PAT (Build (Read) scope: GET only) is accepted only as `Authorization:
 Basic base64(<any user> ":" PAT)`; a job access token (System.AccessToken)
 only as `Bearer <token>`, and it may cancel only when added with
-stop_builds=True.  The 401 texts are Azure's (seen in published answers);
-the 403, 404-build and 400 texts are "-like".  Azure can also answer an
+stop_builds=True.  The 401 texts and the TF200016 sentence are Azure's (as
+published answers quote them); the 403, 404-build and 400 texts are "-like".  Azure can also answer an
 unauthenticated GET with 203 and a sign-in page; that is not emulated here.
 
 Build objects are shaped like Azure's (about 5 KB each: _links, properties,
@@ -511,14 +511,14 @@ class BuildsApi:
                 if method != "GET":
                     return self._bad_method(method, "GET", facts)
                 return self._list(project, query, host, facts)
+            if method not in ("GET", "PATCH"):
+                return self._bad_method(method, "GET, PATCH", facts)
             if not build_text.isdigit() or not build_text.isascii():
                 return Answer(400, _build_error(f"The build id '{build_text}' is not a number.",
                                                 "InvalidBuildQueryException"),
                               "bad-query", f"build id {build_text!r}", **facts)
             b = next((x for x in self._builds if x.id == int(build_text) and x.project is project), None)
             facts["build_id"] = int(build_text)
-            if method not in ("GET", "PATCH"):
-                return self._bad_method(method, "GET, PATCH", facts)
             if b is None:
                 return Answer(404, _build_error(f"The requested build {build_text} could not be found.",
                                                 "BuildNotFoundException"),
