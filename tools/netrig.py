@@ -16,11 +16,21 @@ machine on the board's LAN, which only lan=True lets the servers bind.
         net.emulator_down()      # an outage: connections refused
         net.emulator_up()        # back on the same port
         net.serve_chain("expired-chain.pem", "expired-leaf.key")
+
+The emulator also serves the Builds API that run following (spec section 8)
+polls, with a simulated run per accepted webhook call (tools/azure_builds.py):
+
+    with NetRig(pki, {("org", "hook"): "secret"}, projects=[("org", "Fabrikam")],
+                pats={"org": "pat"}, run_plan=RunPlan("failed", queued_s=2, running_s=5)) as net:
+        dev.command("config import " + json.dumps(dict(net.device_config(follow=True), ...)))
+        net.emu.plan_runs(NO_RUN)            # the next call starts nothing
+        net.emu.builds_fault = "429,times=1,retry-after=2"
+        net.emu.revoke_pat("org", "pat")
 """
 import os
 
 from netservers import LOOPBACK, DnsServer, SntpServer
-from webhook_emulator import WebhookEmulator
+from webhook_emulator import NO_RUN, RunPlan, WebhookEmulator  # noqa: F401 (for the rig's users)
 
 QEMU_HOST = "10.0.2.2"          # the host's loopback as QEMU's user network shows it
 DEFAULT_HOST = "dev.azure.com"  # the device's default `host` (spec section 3)
@@ -29,16 +39,24 @@ DEFAULT_HOST = "dev.azure.com"  # the device's default `host` (spec section 3)
 class NetRig:
     """Emulator, DNS and SNTP.  ports=(https, dns, ntp): 0 picks free ones
     (inside the private namespace nothing else competes); a real LAN wants
-    fixed ones that a firewall can let through."""
+    fixed ones that a firewall can let through.
+
+    The Builds API: projects [(org, project), ...] and pats {org: pat} as
+    the emulator takes them, run_plan for every accepted webhook call (a
+    RunPlan or its text; None: no runs), clock for the runs' timeline."""
 
     def __init__(self, pki, webhooks, host_name=DEFAULT_HOST, listen=LOOPBACK, device_ip=QEMU_HOST,
-                 chain="chain.pem", key="leaf.key", ports=(0, 0, 0), lan=False):
+                 chain="chain.pem", key="leaf.key", ports=(0, 0, 0), lan=False,
+                 projects=(), pats=None, run_plan=None, clock=None):
         self.pki = pki
         self.host_name = host_name
         self.listen = listen
         self.device_ip = device_ip
+        self.projects = list(projects)
+        self.pats = dict(pats or {})
         self.emu = WebhookEmulator(self.pki_file(chain), self.pki_file(key), port=ports[0],
-                                   host=listen, webhooks=webhooks, lan=lan)
+                                   host=listen, webhooks=webhooks, lan=lan, projects=self.projects,
+                                   pats=self.pats, run_plan=run_plan, clock=clock)
         self.dns = DnsServer({host_name: device_ip}, port=ports[1], host=listen, lan=lan)
         self.ntp = SntpServer(port=ports[2], host=listen, lan=lan)
 
@@ -70,13 +88,23 @@ class NetRig:
     def __exit__(self, *exc):
         self.stop()
 
-    def device_config(self, ntp=True):
-        """The configuration keys that point a device at these servers."""
+    def device_config(self, ntp=True, follow=False):
+        """The configuration keys that point a device at these servers; with
+        follow=True also `project` and `pat` (spec section 8) of the first
+        project given and its org's PAT."""
         config = {"port": str(self.emu.port), "dns": f"{self.device_ip}:{self.dns.port}"}
         if ntp:
             config["ntp"] = f"{self.device_ip}:{self.ntp.port}"
         if self.host_name != DEFAULT_HOST:
             config["host"] = self.host_name
+        if follow:
+            if not self.projects:
+                raise ValueError("follow=True needs projects=[(org, project)]")
+            org, project = self.projects[0]
+            config["project"] = project
+            if org in self.pats:
+                pat = self.pats[org]
+                config["pat"] = pat if isinstance(pat, str) else pat[0]
         return config
 
     def emulator_down(self):

@@ -43,8 +43,14 @@ else
     bash "$root/tools/testpki.sh" "$root/build/testpki" >/dev/null
     pki="$root/build/testpki"
     demo_secret="make-run-demo-secret"
+    demo_pat="make-run-demo-pat"
+    # Each accepted call also starts a simulated pipeline run in project
+    # demo (queued 3 s, running 8 s, succeeded), whose Builds API answers
+    # a PAT of scope Build (Read).
     "$py" "$root/tools/webhook_emulator.py" --cert "$pki/chain.pem" --key "$pki/leaf.key" --port 8443 \
-        --webhook "demo-org/port_trigger=$demo_secret" 2>&1 | sed -u 's/^/  [azure emulator] /; s/$/\r/' &
+        --webhook "demo-org/port_trigger=$demo_secret" --project demo-org/demo \
+        --pat "demo-org=$demo_pat" --runs succeeded,queued=3,running=8 \
+        2>&1 | sed -u 's/^/  [azure emulator] /; s/$/\r/' &
     pids+=($!)
     "$py" "$root/tools/netservers.py" dns --port 5353 --quiet --record dev.azure.com=10.0.2.2 \
         --record pool.ntp.org=10.0.2.2 >"$dir/dns.log" 2>&1 &

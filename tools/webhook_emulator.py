@@ -38,6 +38,30 @@ Answers (first rule that applies; `verdict` is what `.requests` records):
   body not one JSON object (RFC 8259) ............. 400 JSON envelope   bad-json
   otherwise ....................................... 200, empty body    accepted
 
+The Builds API (GET/PATCH [prefix]/{org}/{project}/_apis/build/builds[/{id}])
+is served too, for run following (spec section 8) and the pipeline's guard;
+its rules, build objects and simulated runs are tools/azure_builds.py's doc:
+
+    emu.add_project("contoso", "Fabrikam")
+    emu.add_pat("contoso", pat)                   # Build (Read): Basic auth
+    emu.add_job_token("contoso", token)           # System.AccessToken: Bearer
+    emu.run_plan = RunPlan("failed", queued_s=2, running_s=5)
+    emu.plan_runs(NO_RUN, "succeeded,queued=1,running=1")   # the next two calls
+    emu.builds()                                  # [BuildInfo, ...] as of now
+    emu.builds_fault = "429,times=1,retry-after=3"
+
+An accepted webhook call starts its planned run (tagged with the payload's
+port_context.runId) before it is answered; so does one whose answer a fault
+loses (drop, reset, truncated, hang), as Azure queues the run before it
+answers; one a fault refuses (429, 503, 500-..., 203-html, 401, 404,
+status=non-2xx) starts none.  `fault` applies to every request except the
+Builds API's, which has `builds_fault` (same modes; tls-alert is `fault`'s
+alone, as it strikes before any request).  Builds API answers are written
+in several TLS records (`builds_writes`: the sizes of the writes, cycled;
+None: one write) and, with `builds_chunked`, with Transfer-Encoding: chunked
+in chunks of varied sizes (`builds_chunk_sizes`, cycled), the size lines in
+either case of hex, some with a chunk extension.
+
 The 500s carry Azure's envelope ({"$id":"1","innerException":null,"message":
 ...,"typeName":"...WebHookException, ...","typeKey":"WebHookException",
 "errorCode":0,"eventId":3000}); the unknown-webhook message is Azure's word
@@ -73,6 +97,8 @@ what the answer would otherwise have been):
                     CHUNK-byte TLS records DELAY s apart  [,chunk=4][,delay=0.02]
   big-record        200 with a 16384-byte text body written in one TLS record
   chunked           200 with a chunked (Transfer-Encoding) JSON body
+  401               Azure's 401 for an expired PAT (AccessCheckException envelope)
+  404               Azure's 404 for an unknown project (TF200016 envelope)
   close-after       the normal answer without "Connection: close", then
                     close_notify and close
   none              no fault
@@ -115,6 +141,9 @@ import time
 import urllib.parse
 import uuid
 
+import azure_builds
+from azure_builds import NO_RUN, RunPlan  # noqa: F401 (for the emulator's users)
+
 LOOPBACK = "127.0.0.1"
 API_VERSION = "6.0-preview"
 SIG_HEADER = "X-Port-Signature"
@@ -122,6 +151,11 @@ ROUTE = "/_apis/public/distributedtask/webhooks/"
 MAX_BODY = 5 * 1024 * 1024          # "Bodies up to 5 MiB are read."
 MAX_HEAD = 16 * 1024                # HTTP.sys's default MaxRequestBytes
 BIG_RECORD = 16384                  # the largest TLS plaintext record (2^14)
+# Builds API answers: the sizes of the writes (one TLS record each), cycled,
+# so that every answer of a few KB spans records of very different sizes;
+# and the sizes of the chunks of a chunked answer.
+BUILDS_WRITES = (1200, 3, 4096, 517, 16384)
+BUILDS_CHUNK_SIZES = (1, 700, 4000, 13, 1500, 2)
 
 # Azure's TLS 1.2 suites (ECDHE only, AES-GCM first, then CBC).  TLS 1.3
 # suites are OpenSSL's defaults (Python cannot set them).
@@ -137,7 +171,10 @@ WEBHOOK_EXCEPTION = ("Microsoft.TeamFoundation.DistributedTask.WebApi.WebHookExc
 
 VERDICTS = ("accepted", "bad-signature", "missing-signature", "empty-body", "unknown-webhook",
             "bad-request", "bad-host", "not-found", "bad-method", "bad-api-version",
-            "length-required", "too-large", "bad-content-type", "bad-json")
+            "length-required", "too-large", "bad-content-type", "bad-json",
+            # the Builds API (tools/azure_builds.py)
+            "builds-listed", "build-read", "build-cancelled", "unauthorized", "forbidden",
+            "project-not-found", "build-not-found", "bad-query")
 
 
 # ---------------------------------------------------------------------------
@@ -222,7 +259,11 @@ def _vss(type_key, namespace="Microsoft.VisualStudio.Services.WebApi"):
 # Fault modes
 
 FAULT_MODES = ("status", "429", "503", "500-plain", "500-json", "203-html", "drop", "reset", "truncated",
-               "tls-alert", "hang", "slow-headers", "big-record", "chunked", "close-after")
+               "tls-alert", "hang", "slow-headers", "big-record", "chunked", "close-after", "401", "404")
+# Faults after which Azure has still queued the run: the request reached it,
+# only the answer was lost or slowed (or is a 2xx anyway).
+_RUN_STARTS = ("drop", "reset", "truncated", "hang", "slow-headers", "big-record", "chunked",
+               "close-after")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -326,6 +367,10 @@ class Request:
     org: str = None
     webhook: str = None
     detail: str = ""            # why, in words
+    route: str = None           # "builds" for the Builds API, else None
+    project: str = None         # Builds API: the project as the path names it
+    build_id: int = None        # Builds API: the build in the path; webhook: the run it started
+    auth: str = None            # Builds API: the Authorization scheme ("basic", "bearer")
 
     def header(self, name, default=None):
         """The first value of header `name` (case-insensitive)."""
@@ -524,6 +569,8 @@ class _Answer:
         self.headers = list(headers)
         self.reason = reason
         self.chunks = None          # body as chunked transfer-encoding pieces
+        self.chunk_style = "pb"     # "pb": `%x;pb=1` size lines; "varied": see _encode_chunks
+        self.writes = None          # sizes of the writes (TLS records), cycled; None: one write
 
     @classmethod
     def json(cls, status, body, headers=()):
@@ -595,6 +642,12 @@ class WebhookEmulator:
     runs; add_webhook/remove_webhook too; set_certificate() swaps the
     certificate for later connections.
 
+    The Builds API (tools/azure_builds.py): projects [(org, name), ...],
+    pats {org: pat or [pats]}, job_tokens {org: token}, run_plan (RunPlan
+    or its text), clock (for the simulated runs; time.monotonic by default),
+    on_run(BuildInfo) when a webhook call starts a run.  The methods below
+    add and change them at run time; `builds_api` is the BuildsApi itself.
+
     start() binds in the caller's thread, so a busy port raises there and
     `.port` is known as soon as it returns."""
 
@@ -605,7 +658,8 @@ class WebhookEmulator:
                  expect_host=None, require_sni=True, refuse_mfl=True, ciphers=CIPHERS,
                  min_version=ssl.TLSVersion.TLSv1_2, max_version=ssl.TLSVersion.TLSv1_3,
                  idle_timeout=120.0, request_timeout=30.0, handshake_timeout=30.0,
-                 on_request=None, on_connection=None, verbose=False, lan=False):
+                 on_request=None, on_connection=None, verbose=False, lan=False,
+                 projects=(), pats=None, job_tokens=None, run_plan=None, clock=None, on_run=None):
         addr = ipaddress.ip_address(host)
         lan_ok = lan and addr.version == 4 and not (addr.is_unspecified or addr.is_multicast or
                                                     addr == ipaddress.IPv4Address("255.255.255.255"))
@@ -642,6 +696,21 @@ class WebhookEmulator:
         self._fault = None
         self._fault_left = None
         self.fault = fault
+        self._bfault = None
+        self._bfault_left = None
+        self.builds_api = azure_builds.BuildsApi(clock=clock)
+        self.builds_chunked = False
+        self.builds_writes = BUILDS_WRITES
+        self.builds_chunk_sizes = BUILDS_CHUNK_SIZES
+        self.on_run = on_run
+        for org, name in projects:
+            self.add_project(org, name)
+        for org, values in (pats or {}).items():
+            for pat in [values] if isinstance(values, str) else values:
+                self.add_pat(org, pat)
+        for org, token in (job_tokens or {}).items():
+            self.add_job_token(org, token)
+        self.run_plan = run_plan
         self._ctx = self._make_context(certfile, keyfile)
         self._requests = []
         self._conns = []
@@ -726,6 +795,115 @@ class WebhookEmulator:
                 if self._fault_left <= 0:
                     self._fault, self._fault_left = None, None
             return f
+
+    @property
+    def builds_fault(self):
+        """The fault of Builds API requests (None: none).  Assign as `fault`."""
+        with self._lock:
+            return self._bfault
+
+    @builds_fault.setter
+    def builds_fault(self, spec):
+        self.set_builds_fault(spec)
+
+    def set_builds_fault(self, spec, times=None):
+        """As set_fault, for the Builds API's requests only (tls-alert is
+        refused: it strikes before a request shows where it goes)."""
+        f = parse_fault(spec)
+        if f is not None and f.mode == "tls-alert":
+            raise ValueError("tls-alert strikes before any request: use `fault`")
+        if times is not None and f is not None:
+            f = dataclasses.replace(f, times=int(times))
+        with self._lock:
+            self._bfault = f
+            self._bfault_left = f.times if f is not None else None
+
+    def _take_builds_fault(self):
+        with self._lock:
+            f = self._bfault
+            if f is not None and self._bfault_left is not None:
+                self._bfault_left -= 1
+                if self._bfault_left <= 0:
+                    self._bfault, self._bfault_left = None, None
+            return f
+
+    # -- the Builds API (tools/azure_builds.py) ----------------------------------
+
+    def add_project(self, org, name, project_id=None):
+        """Adds a project; returns its id."""
+        return self.builds_api.add_project(org, name, project_id)
+
+    def project_id(self, org, name):
+        return self.builds_api.project_id(org, name)
+
+    def add_pat(self, org, pat):
+        """A PAT of scope Build (Read) for `org` (Basic auth, GET only)."""
+        self.builds_api.add_pat(org, pat)
+
+    def revoke_pat(self, org, pat):
+        """The PAT now gets Azure's 401 for an expired token."""
+        self.builds_api.revoke_pat(org, pat)
+
+    def add_job_token(self, org, token, stop_builds=False):
+        """A job access token (Bearer); stop_builds: it may cancel builds."""
+        self.builds_api.add_job_token(org, token, stop_builds)
+
+    @property
+    def run_plan(self):
+        """The RunPlan of every accepted webhook call (None: no runs)."""
+        return self.builds_api.run_plan
+
+    @run_plan.setter
+    def run_plan(self, plan):
+        if plan is not None and not isinstance(plan, RunPlan):
+            plan = RunPlan.parse(plan)
+        self.builds_api.run_plan = plan
+
+    def plan_runs(self, *plans):
+        """Plans for the next accepted webhook calls, one each, before
+        run_plan applies again."""
+        self.builds_api.plan_runs(*plans)
+
+    def add_build(self, org, project, tags=(), **kw):
+        """A build that no webhook call started (azure_builds.BuildsApi.add_build)."""
+        return self.builds_api.add_build(org, project, tags, **kw)
+
+    def set_build(self, build_id, status=None, result=None):
+        self.builds_api.set_build(build_id, status, result)
+
+    def builds(self, org=None, project=None):
+        """[BuildInfo, ...] as the API shows them now, oldest first."""
+        return self.builds_api.builds(org, project)
+
+    def build(self, build_id):
+        return self.builds_api.build(build_id)
+
+    @property
+    def builds_order(self):
+        """"shuffled" (members in a new order in every answer) or "azure"."""
+        return self.builds_api.order
+
+    @builds_order.setter
+    def builds_order(self, order):
+        if order not in ("shuffled", "azure"):
+            raise ValueError('builds_order is "shuffled" or "azure"')
+        self.builds_api.order = order
+
+    @property
+    def builds_requests(self):
+        """The Builds API's part of the request log."""
+        with self._lock:
+            return [r for r in self._requests if r.route == "builds"]
+
+    def wait_for_builds_requests(self, count=1, timeout=10.0):
+        """True once at least `count` Builds API requests are logged."""
+        return self._wait(lambda: sum(r.route == "builds" for r in self._requests) >= count, timeout)
+
+    def builds_url(self, org, project, host=None, **query):
+        """The list URL of a project's builds on this emulator."""
+        q = urllib.parse.urlencode({"api-version": "7.1", **query}, safe="$,")
+        return (f"https://{host or self.host}:{self.port}{self.path_prefix}/{org}/"
+                f"{urllib.parse.quote(project)}/_apis/build/builds?{q}")
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -1180,6 +1358,9 @@ class WebhookEmulator:
             req.detail = f"Host {host[0] if host else None!r} is not {self.expect_host!r}"
             return "bad-host", _Answer(400, _httpsys_400("Bad Request - Invalid Hostname"),
                                        "text/html; charset=us-ascii")
+        route = azure_builds.match_route(req.path, self.path_prefix or "")
+        if route is not None:
+            return self._check_builds(req, route, host[0] if host else self.host)
         # The route.
         prefix = self.path_prefix or ""
         rest = req.path[len(prefix):] if req.path.startswith(prefix + "/") else None
@@ -1262,6 +1443,23 @@ class WebhookEmulator:
         req.json = doc
         return "accepted", _Answer(200)
 
+    def _check_builds(self, req, route, host):
+        req.route = "builds"
+        a = self.builds_api.handle(req.method, route, req.query, req.headers, req.body, host=host)
+        req.org, req.project = a.facts.get("org"), a.facts.get("project")
+        req.build_id, req.auth = a.facts.get("build_id"), a.facts.get("auth")
+        req.detail = a.detail
+        answer = _Answer(a.status, a.body, "application/json; charset=utf-8; api-version=7.1", a.headers)
+        if a.status == 200 and self.builds_chunked:
+            sizes, body, pos, i = self.builds_chunk_sizes, a.body, 0, 0
+            answer.chunks, answer.chunk_style = [], "varied"
+            while pos < len(body):
+                n = sizes[i % len(sizes)]
+                answer.chunks.append(body[pos:pos + n])
+                pos, i = pos + n, i + 1
+        answer.writes = self.builds_writes
+        return a.verdict, answer
+
     # -- answering -------------------------------------------------------------
 
     def _headers(self, answer, close):
@@ -1312,7 +1510,7 @@ class WebhookEmulator:
         except (ssl.SSLError, OSError):
             pass
 
-    def _fault_answer(self, fault, normal):
+    def _fault_answer(self, fault, normal, req=None):
         ra = []
         if fault.retry_after is not None:
             ra = [("Retry-After", _retry_after_value(fault.retry_after))]
@@ -1341,6 +1539,11 @@ class WebhookEmulator:
                 "VssServiceException"))
         if fault.mode == "203-html":
             return _Answer(203, _SIGN_IN_PAGE, "text/html; charset=utf-8")
+        if fault.mode == "401":
+            return _Answer.json(401, azure_builds.expired_pat_body(), azure_builds.WWW_AUTHENTICATE)
+        if fault.mode == "404":
+            project = (req.project if req is not None and req.project else None) or "(none)"
+            return _Answer.json(404, azure_builds.project_not_found_body(project))
         if fault.mode == "big-record":
             return _Answer(200, _big_record_body(), "text/plain; charset=utf-8")
         if fault.mode == "chunked":
@@ -1352,12 +1555,26 @@ class WebhookEmulator:
     def _deliver(self, tls, req, answer, keep):
         """Logs the request and sends its answer (as the fault says).
         Returns None to go on serving the connection, or why it ends."""
-        fault = self._take_fault() if req.check not in ("bad-request", "too-large") else None
+        fault = None
+        if req.check not in ("bad-request", "too-large"):
+            fault = self._take_builds_fault() if req.route == "builds" else self._take_fault()
         if fault is not None:
             req.verdict = f"fault:{fault.name}"
-            answer = self._fault_answer(fault, answer)
+            answer = self._fault_answer(fault, answer, req)
             req.status = None if fault.mode in ("drop", "reset", "truncated", "hang") else answer.status
+        run = None
+        if req.check == "accepted" and (fault is None or fault.mode in _RUN_STARTS or
+                                        (fault.mode == "status" and 200 <= fault.status < 300)):
+            # before the answer: a device that got its 200 finds the build
+            run = self.builds_api.start_run(req.org, req.webhook, req.json)
+            req.build_id = run.id if run is not None else None
         self._log(req)
+        if run is not None and self.on_run is not None:
+            try:
+                self.on_run(run)
+            except Exception as e:
+                with self._lock:
+                    self.errors.append(e)
         self._say(f"{req.method} {req.target[:120]} -> {req.status} {req.verdict}"
                   f"{' (' + req.detail + ')' if req.detail else ''}")
         mode = fault.mode if fault is not None else None
@@ -1381,17 +1598,19 @@ class WebhookEmulator:
                     if i and self._stop_evt.wait(fault.delay):
                         return "emulator stopped"
                     tls.sendall(head[i:i + fault.chunk])
-                if answer.body:
-                    tls.sendall(answer.body)
+                rest = (_encode_chunks(answer.chunks, answer.chunk_style) if answer.chunks is not None
+                        else answer.body)
+                if rest:
+                    tls.sendall(rest)
             elif mode == "big-record":
                 tls.sendall(self._head_bytes(answer, close))
                 # One write of 16384 bytes: one full-size TLS record.
                 tls.sendall(answer.body)
             elif answer.chunks is not None:
-                data = b"".join(b"%x;pb=1\r\n%s\r\n" % (len(c), c) for c in answer.chunks)
-                tls.sendall(self._head_bytes(answer, close) + data + b"0\r\n\r\n")
+                data = _encode_chunks(answer.chunks, answer.chunk_style)
+                _write(tls, self._head_bytes(answer, close) + data, answer.writes)
             else:
-                tls.sendall(self._head_bytes(answer, close) + answer.body)
+                _write(tls, self._head_bytes(answer, close) + answer.body, answer.writes)
             if mode == "close-after":
                 _close_notify(tls)
                 return "fault close-after: closed after answering"
@@ -1415,6 +1634,34 @@ class WebhookEmulator:
             if not data:
                 return "fault hang: client closed"
         return "fault hang: emulator stopped"
+
+
+def _encode_chunks(chunks, style):
+    """Chunked transfer coding of `chunks`, ending with the last chunk.
+    "pb": every size line `%x;pb=1`; "varied": lower- and upper-case hex,
+    every third size line with a chunk extension."""
+    out = []
+    for i, c in enumerate(chunks):
+        if style == "pb":
+            out.append(b"%x;pb=1\r\n%s\r\n" % (len(c), c))
+        else:
+            size = (b"%X" if i % 2 else b"%x") % len(c)
+            ext = b';pb="chunk %d"' % i if i % 3 == 2 else b""
+            out.append(size + ext + b"\r\n" + c + b"\r\n")
+    return b"".join(out) + b"0\r\n\r\n"
+
+
+def _write(tls, data, sizes):
+    """Sends `data` in writes of `sizes` bytes (cycled), each a TLS record
+    of its own; all at once when sizes is None."""
+    if not sizes:
+        tls.sendall(data)
+        return
+    pos = i = 0
+    while pos < len(data):
+        n = sizes[i % len(sizes)]
+        tls.sendall(data[pos:pos + n])
+        pos, i = pos + n, i + 1
 
 
 def _no_constants(name):
@@ -1485,6 +1732,14 @@ def describe_request(req):
     """One line for a request: its verdict and, when accepted, the payload
     fields a pipeline reads.  Never includes a secret."""
     t = time.strftime("%H:%M:%S", time.localtime(req.time))
+    if req.route == "builds":
+        what = f"builds/{req.build_id}" if req.build_id is not None else "builds"
+        line = (f"{t} {req.method} {_clean(req.org or '?', 64)}/{_clean(req.project or '?', 64)} {what} "
+                f"-> {req.status if req.status is not None else '-'} {req.verdict}")
+        tags = [v for k, v in req.query if k == "tagFilters"]
+        if tags:
+            line += f" tagFilters={_clean(tags[0], 80)}"
+        return line + (f" ({_clean(req.detail)})" if req.detail else "")
     where = f"{req.org}/{req.webhook}" if req.webhook else _clean(req.target or "?", 80)
     line = f"{t} {req.method or '?'} {where} -> {req.status if req.status is not None else '-'} {req.verdict}"
     doc = req.json if req.check == "accepted" else None
@@ -1494,9 +1749,17 @@ def describe_request(req):
         props = {k: v for k, v in doc.items() if k not in ("port_context", "device")}
         line += (f" runId={_clean(pc.get('runId'), 80)} action={_clean(pc.get('action'), 40)}"
                  f" at={_clean(trig.get('at'), 40)} props={_clean(props)}")
+        if req.build_id is not None:
+            line += f" build={req.build_id}"
     elif req.detail:
         line += f" ({_clean(req.detail)})"
     return line
+
+
+def describe_run(info):
+    """One line for a run a webhook call started."""
+    return (f"run: build {info.id} ({info.number}) in {info.org}/{info.project} for "
+            f"runId={_clean(info.run_id or '-', 80)}: {info.plan.describe()}")
 
 
 def describe_connection(info):
@@ -1521,6 +1784,28 @@ def _parse_webhook(text):
     if not secret:
         raise argparse.ArgumentTypeError("the secret is empty")
     return (org, name), secret
+
+
+def _parse_project(text):
+    org, slash, name = text.partition("/")
+    if not slash or not _ORG.fullmatch(org) or not name:
+        raise argparse.ArgumentTypeError("expected ORG/PROJECT")
+    return org, name
+
+
+def _parse_pat(text):
+    org, sep, pat = text.partition("=")
+    if not sep or not _ORG.fullmatch(org) or not pat:
+        raise argparse.ArgumentTypeError("expected ORG=PAT")
+    return org, pat
+
+
+def _parse_runs(text):
+    try:
+        RunPlan.parse(text)
+    except (ValueError, TypeError) as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
 
 
 def _parse_fault_arg(text):
@@ -1549,6 +1834,15 @@ def main(argv=None):
     p.add_argument("--expect-host", help="refuse requests whose Host header is not this")
     p.add_argument("--allow-no-sni", action="store_true", help="accept ClientHellos without SNI")
     p.add_argument("--fault", type=_parse_fault_arg, default=None, help="a fault mode (see the module doc)")
+    p.add_argument("--project", type=_parse_project, action="append", default=[], metavar="ORG/PROJECT",
+                   help="a project whose Builds API is served (repeatable)")
+    p.add_argument("--pat", type=_parse_pat, action="append", default=[], metavar="ORG=PAT",
+                   help="a PAT of scope Build (Read) for the Builds API (repeatable)")
+    p.add_argument("--runs", type=_parse_runs, metavar="PLAN",
+                   help="the run each accepted call starts, e.g. succeeded,queued=3,running=10 "
+                        "or failed,... or none (default: no runs)")
+    p.add_argument("--builds-chunked", action="store_true",
+                   help="answer the Builds API with Transfer-Encoding: chunked")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the first line")
     a = p.parse_args(argv)
     if a.path_prefix and not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", a.path_prefix):
@@ -1563,12 +1857,20 @@ def main(argv=None):
         if line and not a.quiet:
             print(line, flush=True)
 
+    def on_run(info):
+        if not a.quiet:
+            print(describe_run(info), flush=True)
+
     try:
         emu = WebhookEmulator(a.cert, a.key, port=a.port, host=a.host, webhooks=dict(a.webhook),
                               sig_header=None if a.no_sig_header else a.sig_header,
                               api_version=a.api_version, path_prefix=a.path_prefix,
                               expect_host=a.expect_host, require_sni=not a.allow_no_sni,
-                              fault=a.fault, on_request=on_request, on_connection=on_connection)
+                              fault=a.fault, on_request=on_request, on_connection=on_connection,
+                              projects=a.project, run_plan=a.runs, on_run=on_run)
+        for org, pat in a.pat:
+            emu.add_pat(org, pat)
+        emu.builds_chunked = a.builds_chunked
         emu.start()
     except (OSError, ValueError, ssl.SSLError) as e:
         print(f"webhook_emulator: {e}", file=sys.stderr)
@@ -1583,6 +1885,11 @@ def main(argv=None):
         print(f"webhook: POST {a.path_prefix}/<org>{ROUTE}<name>?api-version={a.api_version}; "
               f"webhooks: {hooks}; signature header: {header}"
               f"{'; fault: ' + a.fault if a.fault else ''}", flush=True)
+        if a.project:
+            print(f"webhook: Builds API GET {a.path_prefix}/<org>/<project>/_apis/build/builds?api-version=7.1; "
+                  f"projects: {', '.join(o + '/' + n for o, n in a.project)}; PATs: {len(a.pat)}; "
+                  f"runs: {RunPlan.parse(a.runs).describe() if a.runs else 'none'}"
+                  f"{' (chunked)' if a.builds_chunked else ''}", flush=True)
     try:
         done.wait()
     except KeyboardInterrupt:
