@@ -89,7 +89,7 @@ $(OUT)/obj/firmware/%.o: INCLUDES = -Ifirmware -Ifirmware/port -Ihal \
 $(OUT)/obj/hal/%.o:      INCLUDES = -Ihal
 $(OUT)/obj/board/%.o:    INCLUDES = -Ihal -Iboard/cortex-m -Iboard/$(BOARD)
 # Third-party code is built with its own warnings, not ours.
-DEP_CFLAGS := $(BOARD_CPU) -Os $(LTO) -g3 -ffunction-sections -fdata-sections \
+DEP_CFLAGS := $(BOARD_CPU) -Os $(LTO) -g3 -ffunction-sections -fdata-sections $(BOARD_DEFS) \
           -Ifirmware/port -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -w -MMD -MP \
           $(MBEDTLS_CFLAGS)
 LDFLAGS := $(BOARD_CPU) -Os $(LTO) -flto-partition=none -nostartfiles --specs=nano.specs --specs=nosys.specs \
@@ -97,6 +97,14 @@ LDFLAGS := $(BOARD_CPU) -Os $(LTO) -flto-partition=none -nostartfiles --specs=na
            -Llinker -T$(BOARD_LDSCRIPT)
 
 ELF := $(OUT)/pipebutton.elf
+
+# A board's compiler flags (its BOARD_DEFS size lwIP's pools, say) are part
+# of every object: when they change, this file does, and everything rebuilds.
+FLAGS_FILE := $(OUT)/flags
+# (The build date is left out: it changes with every commit, and only
+# wallclock.c uses it.)
+FLAGS_TEXT := $(filter-out -DPB_BUILD_EPOCH=%,$(CFLAGS)) | $(DEP_CFLAGS)
+$(shell mkdir -p $(OUT) && echo '$(FLAGS_TEXT)' | cmp -s - $(FLAGS_FILE) || echo '$(FLAGS_TEXT)' > $(FLAGS_FILE))
 
 .PHONY: all bootstrap size run test unit coverage integration flash debug erase-nvm protect clean help boards check bench soak hil hil-qemu
 
@@ -136,12 +144,12 @@ endif
 # Every object depends on the bootstrap stamp, which changes with the fetched
 # libraries' versions: their unpacked files keep their release dates, older
 # than objects built against the previous version.
-$(OUT)/obj/%.o: %.c $(BOOTSTRAP_STAMP)
+$(OUT)/obj/%.o: %.c $(BOOTSTRAP_STAMP) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUT)/deps/%.o: $(DEPS_DIR)/%.c $(BOOTSTRAP_STAMP)
+$(OUT)/deps/%.o: $(DEPS_DIR)/%.c $(BOOTSTRAP_STAMP) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(DEP_CFLAGS) -c $< -o $@

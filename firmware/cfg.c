@@ -498,15 +498,15 @@ static cfg_status_t check(const char *key, const char *value, char *norm, const 
     return CFG_OK;
 }
 
-/* The normalised value on its way to the store; one at a time (the
- * superloop is the only caller), static so a full heap cannot refuse it. */
-static char s_norm[CFG_VALUE_MAX + 1];
-
+/* The normalised value on its way to the store lives on the stack of these
+ * callers (a console command's, never a TLS handshake's): not static RAM,
+ * which the TLS heap needs, nor the heap, which a handshake may be holding. */
 cfg_status_t cfg_check(const char *key, const char *value, const char **why)
 {
+    char norm[CFG_VALUE_MAX + 1];
     cfg_status_t rc = strlen(value) > 4 * CFG_VALUE_MAX ? (*why = "value too long", CFG_BAD_VALUE)
-                                                          : check(key, value, s_norm, why);
-    cfg_wipe(s_norm, sizeof s_norm);
+                                                          : check(key, value, norm, why);
+    cfg_wipe(norm, sizeof norm);
     return rc;
 }
 
@@ -525,7 +525,7 @@ void cfg_txn_begin(void)
 cfg_status_t cfg_txn_put(const char *key, const char *value)
 {
     const char *why;
-    char *norm = s_norm;
+    char norm[CFG_VALUE_MAX + 1];
     cfg_status_t rc = check(key, value, norm, &why);
     if (rc == CFG_OK && store_put(key, norm, strlen(norm)) != STORE_OK) {
         rc = CFG_STORAGE;
@@ -559,7 +559,7 @@ cfg_status_t cfg_txn_commit(void)
 
 cfg_status_t cfg_set(const char *key, const char *value, const char **why)
 {
-    char *norm = s_norm;
+    char norm[CFG_VALUE_MAX + 1];
     cfg_status_t rc = strlen(value) > 4 * CFG_VALUE_MAX ? (*why = "value too long", CFG_BAD_VALUE)
                                                           : check(key, value, norm, why);
     if (rc == CFG_OK && store_set(key, norm, strlen(norm)) != STORE_OK) {

@@ -11,7 +11,7 @@
 
 #define BOARD_CONSOLE_BAUD 115200u
 #define BOARD_CONSOLE_RX_SIZE 512u /* >= HAL_CONSOLE_RX_MIN, a power of two */
-#define BOARD_CONSOLE_TX_SIZE 512u
+#define BOARD_CONSOLE_TX_SIZE 256u /* the UART drains it in 22 ms; the TLS heap gets the rest */
 
 /* Buttons: the evaluation board's navigation switches, active low with the
  * pad's pull-up.  Index order is the order `status` and events list them. */

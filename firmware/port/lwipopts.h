@@ -25,7 +25,12 @@
 #define MEMP_NUM_TCP_SEG 8       /* covers TCP_SND_QUEUELEN */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2) /* + SNTP's timer, + one spare */
 #define MEMP_NUM_ARP_QUEUE 2     /* a DNS query and a SYN may wait for the same ARP reply */
-#define PBUF_POOL_SIZE 4         /* received frames in flight: 4 x ~600 B; TLS reads through them */
+/* Received frames in flight (TLS reads through them), about 600 B each: a
+ * board may ask for fewer (lm3s6965evb gives the TLS heap every byte it can). */
+#ifndef PB_RX_FRAMES
+#define PB_RX_FRAMES 4
+#endif
+#define PBUF_POOL_SIZE PB_RX_FRAMES
 #define PBUF_POOL_BUFSIZE LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
 /* ---- protocols */
@@ -58,7 +63,7 @@ extern uint16_t pb_dns_port;
  * The TLS glue acknowledges data as mbedTLS consumes it, so a 16 KB record
  * streams through a small window. */
 #define TCP_MSS 536
-#define TCP_WND (3 * TCP_MSS)     /* what the 4-buffer receive pool can hold */
+#define TCP_WND ((PBUF_POOL_SIZE - 1) * TCP_MSS) /* the receive pool, less one frame for ARP, DNS, SNTP */
 #define TCP_SND_BUF (2 * TCP_MSS)
 #define TCP_SND_QUEUELEN 8
 #define LWIP_TCP_KEEPALIVE 0
