@@ -67,12 +67,15 @@ def attempt(dev, run_id, timeout=60):
 
 
 def press(rig):
-    """A press of select: its runId once queued.  It starts 150 ms after
-    the last one ended (spec section 3's gap between the presses of a
+    """A short press of select: its runId once queued.  It starts 150 ms
+    after the last one ended (spec section 3's gap between the presses of a
     double): a delivery can be over before the previous key is released,
-    and a key pressed again at once would be one bounce to the device."""
+    and a key pressed again at once would be one bounce to the device.  The
+    key is held 300 ms, not 100: still short, and a press survives QEMU
+    being off the CPU for a while on a loaded machine (a 100 ms press
+    falling between two samples of the tick is lost)."""
     time.sleep(0.15)
-    rig.dev.press("select", "short")
+    pbdevice.hold(rig.dev.qmp, pbdevice.BUTTON_KEYS["select"], 0.3)
     m, _ = rig.dev.expect(r"^EVT queued id=(\S+) action=trigger$", timeout=10)
     return m.group(1)
 
