@@ -16,6 +16,11 @@ machine on the board's LAN, which only lan=True lets the servers bind.
         net.emulator_down()      # an outage: connections refused
         net.emulator_up()        # back on the same port
         net.serve_chain("expired-chain.pem", "expired-leaf.key")
+        net.serve(versions="1.2", max_record=512)   # other TLS settings, same chain
+
+TLS settings of the emulator (tools/webhook_emulator.py): `versions` "1.2",
+"1.3" or "both" (the default), `max_record` (plaintext bytes per record the
+server sends, 512..16384), `tickets`, `resumption`, `require_sni`.
 
 The emulator also serves the Builds API that run following (spec section 8)
 polls, with a simulated run per accepted webhook call (tools/azure_builds.py):
@@ -30,7 +35,7 @@ polls, with a simulated run per accepted webhook call (tools/azure_builds.py):
 import os
 
 from netservers import LOOPBACK, DnsServer, SntpServer
-from webhook_emulator import NO_RUN, RunPlan, WebhookEmulator  # noqa: F401 (for the rig's users)
+from webhook_emulator import NO_RUN, RunPlan, WebhookEmulator, tls_versions  # noqa: F401 (for the rig's users)
 
 QEMU_HOST = "10.0.2.2"          # the host's loopback as QEMU's user network shows it
 DEFAULT_HOST = "dev.azure.com"  # the device's default `host` (spec section 3)
@@ -46,7 +51,8 @@ class NetRig:
     RunPlan or its text; None: no runs), clock for the runs' timeline."""
 
     def __init__(self, pki, webhooks, host_name=DEFAULT_HOST, listen=LOOPBACK, device_ip=QEMU_HOST,
-                 chain="chain.pem", key="leaf.key", ports=(0, 0, 0), lan=False,
+                 chain="chain.pem", key="leaf.key", ports=(0, 0, 0), lan=False, versions="both",
+                 max_record=None, tickets=True, resumption=True, require_sni=True,
                  projects=(), pats=None, run_plan=None, clock=None):
         self.pki = pki
         self.host_name = host_name
@@ -54,8 +60,11 @@ class NetRig:
         self.device_ip = device_ip
         self.projects = list(projects)
         self.pats = dict(pats or {})
+        min_version, max_version = tls_versions(versions)
         self.emu = WebhookEmulator(self.pki_file(chain), self.pki_file(key), port=ports[0],
-                                   host=listen, webhooks=webhooks, lan=lan, projects=self.projects,
+                                   host=listen, webhooks=webhooks, lan=lan, min_version=min_version,
+                                   max_version=max_version, max_record=max_record, tickets=tickets,
+                                   resumption=resumption, require_sni=require_sni, projects=self.projects,
                                    pats=self.pats, run_plan=run_plan, clock=clock)
         self.dns = DnsServer({host_name: device_ip}, port=ports[1], host=listen, lan=lan)
         self.ntp = SntpServer(port=ports[2], host=listen, lan=lan)
@@ -116,11 +125,24 @@ class NetRig:
         if not self.emu.running:
             self.emu.start()
 
-    def serve_chain(self, chain, key):
+    def serve_chain(self, chain, key, **tls):
         """Serves another certificate chain from a fresh start: every open
         connection (a kept-alive one too) is closed first, so the device's next
-        attempt meets the new chain.  The logs are cleared."""
+        attempt meets the new chain.  The logs are cleared.  tls: settings to
+        change as well (see serve())."""
+        self.serve(chain, key, **tls)
+
+    def serve(self, chain=None, key=None, require_sni=None, **tls):
+        """A fresh start of the emulator, as serve_chain(), with a new chain
+        (when given) and new TLS settings: versions, max_record, tickets,
+        resumption (WebhookEmulator.configure_tls) and require_sni.  Sessions
+        the device holds are declined afterwards (new ticket keys)."""
         self.emu.stop()
-        self.emu.set_certificate(self.pki_file(chain), self.pki_file(key))
+        if chain is not None:
+            self.emu.set_certificate(self.pki_file(chain), self.pki_file(key))
+        if tls:
+            self.emu.configure_tls(**tls)
+        if require_sni is not None:
+            self.emu.require_sni = require_sni
         self.emu.clear()
         self.emu.start()

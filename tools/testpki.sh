@@ -6,7 +6,9 @@
 #
 # Makes, with openssl, a test root and issuing CA and under them a leaf for
 # dev.azure.com shaped like Azure's (53 names, more than 2 KB of DER), the
-# failure cases (expired, not yet valid, wrong host, untrusted root), an ECDSA
+# failure cases (expired, not yet valid, wrong host, no subjectAltName,
+# untrusted root), a leaf for the IPv4 address 10.0.2.2 (an iPAddress SAN,
+# as the device reaches the host through QEMU's user network), an ECDSA
 # chain, a self-signed on-premises server certificate, and the chain shapes
 # the device must hold in RAM: Azure's 2026 issuing-CA rotation (four
 # certificates, two of them RSA-4096, a 60-name leaf), a 150-name leaf sent
@@ -36,6 +38,7 @@ FILES=(root.pem root.key intermediate.pem intermediate.key leaf.pem leaf.key cha
        expired-leaf.pem expired-leaf.key expired-chain.pem
        notyet-leaf.pem notyet-leaf.key notyet-chain.pem
        wronghost-leaf.pem wronghost-leaf.key wronghost-chain.pem
+       nosan-leaf.pem nosan-leaf.key nosan-chain.pem ip-leaf.pem ip-leaf.key ip-chain.pem
        untrusted-root.pem untrusted-intermediate.pem untrusted-leaf.pem untrusted-leaf.key
        untrusted-chain.pem
        ec-root.pem ec-root.key ec-intermediate.pem ec-intermediate.key ec-leaf.pem ec-leaf.key
@@ -154,6 +157,25 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:other.example.com
 
+# The host name only in the CN, no subjectAltName at all: the device
+# refuses it (spec section 5), though CN matching would let it through.
+[nosan]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+# A server known by its IPv4 address (`config set host 10.0.2.2`): the
+# address as an iPAddress SAN and no DNS name.
+[ipaddr]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = IP:10.0.2.2
+
 # A self-signed on-premises server (Azure DevOps Server behind IIS), as a
 # person would pin it with `ca add`.
 [tfs]
@@ -261,6 +283,12 @@ sign notyet-leaf intermediate azure "+180 days" "+545 days"
 rsa_key wronghost-leaf 2048
 csr wronghost-leaf "$O/CN=other.example.com"
 sign wronghost-leaf intermediate wronghost "-1 day" "+1 year -1 day"
+rsa_key nosan-leaf 2048
+csr nosan-leaf "$AZ"
+sign nosan-leaf intermediate nosan "-1 day" "+1 year -1 day"
+rsa_key ip-leaf 2048
+csr ip-leaf "$O/CN=10.0.2.2"
+sign ip-leaf intermediate ipaddr "-1 day" "+1 year -1 day"
 
 # --- a whole chain under a root the device does not trust --------------------
 rsa_key untrusted-root 2048
@@ -315,7 +343,7 @@ sign tfs self tfs "-1 day" "+2 years"
 
 # --- chains (leaf then issuing CA, as a server sends them) -------------------
 cat leaf.pem intermediate.pem > chain.pem
-for n in expired notyet wronghost; do cat "$n-leaf.pem" intermediate.pem > "$n-chain.pem"; done
+for n in expired notyet wronghost nosan ip; do cat "$n-leaf.pem" intermediate.pem > "$n-chain.pem"; done
 cat untrusted-leaf.pem untrusted-intermediate.pem > untrusted-chain.pem
 cat ec-leaf.pem ec-intermediate.pem > ec-chain.pem
 cat g2-leaf.pem g2-ca.pem g2-tls-root.pem g2-root.pem > chain-2026.pem
@@ -336,6 +364,11 @@ check OK -CAfile ec-root.pem -untrusted ec-intermediate.pem ec-leaf.pem
 check OK -CAfile tfs.pem tfs.pem
 check OK -CAfile g2-root.pem -untrusted g2-tls-root.pem -untrusted g2-ca.pem g2-leaf.pem
 check OK -CAfile root.pem -untrusted intermediate.pem leaf150.pem
+check OK -CAfile root.pem -untrusted intermediate.pem nosan-leaf.pem
+check OK -CAfile root.pem -untrusted intermediate.pem -verify_ip 10.0.2.2 ip-leaf.pem
+check "IP address mismatch" -CAfile root.pem -untrusted intermediate.pem -verify_ip 10.0.2.2 leaf.pem
+openssl x509 -in nosan-leaf.pem -noout -ext subjectAltName 2>/dev/null | grep -q . &&
+    die "nosan-leaf.pem has a subjectAltName"
 check OK -CAfile untrusted-root.pem -untrusted untrusted-intermediate.pem untrusted-leaf.pem
 check "certificate has expired" -CAfile root.pem -untrusted intermediate.pem expired-leaf.pem
 check "certificate is not yet valid" -CAfile root.pem -untrusted intermediate.pem notyet-leaf.pem
@@ -363,6 +396,8 @@ chain-2026 and chain-150).  Trust anchors: root.pem (RSA), ec-root.pem
   expired-leaf.pem / .key   $(sz expired-leaf.pem)  as leaf, valid 60 days ago until yesterday;     expired-chain.pem
   notyet-leaf.pem / .key    $(sz notyet-leaf.pem)  as leaf, valid from 180 days ahead;             notyet-chain.pem
   wronghost-leaf.pem / .key $(sz wronghost-leaf.pem)  CN and only SAN other.example.com;            wronghost-chain.pem
+  nosan-leaf.pem / .key     $(sz nosan-leaf.pem)  CN dev.azure.com, no subjectAltName at all;    nosan-chain.pem
+  ip-leaf.pem / .key        $(sz ip-leaf.pem)  CN 10.0.2.2, only SAN IP:10.0.2.2 (a host given as an address); ip-chain.pem
   untrusted-root.pem        $(sz untrusted-root.pem)  "Untrusted Root", RSA-2048 (the device must not trust it)
   untrusted-intermediate.pem$(sz untrusted-intermediate.pem)  "Untrusted Issuing CA", under untrusted-root
   untrusted-leaf.pem / .key $(sz untrusted-leaf.pem)  as leaf, under untrusted-intermediate;         untrusted-chain.pem

@@ -107,21 +107,51 @@ what the answer would otherwise have been):
   Retry-After V: seconds, "date+N" (an HTTP date N s after the answer), or
   any other text sent as it is (an HTTP date, or garbage); it must come last.
 
-TLS: TLS 1.2 and 1.3, ECDHE suites with AES-GCM and CBC (Azure's list).  A
-ClientHello without SNI is refused (Azure requires SNI; `require_sni=False`
-turns that off), and so is one that asks for max_fragment_length, which
-Azure does not honour (`refuse_mfl=False`): a device relying on it would pass
-here and fail there.  Every TCP connection is recorded in `.connections`
-(ConnectionInfo: the ClientHello seen, handshake result, bytes of application
-data received), so a test can prove that no HTTP byte reached the server
-after the device refused a certificate.
+TLS: TLS 1.2 and 1.3, ECDHE suites with AES-GCM and CBC (Azure's list);
+`tls_versions("1.2"|"1.3"|"both")` gives the min_version/max_version pair
+that offers one or both.  A ClientHello without SNI is refused (Azure
+requires SNI; `require_sni=False` turns that off, e.g. for a device told an
+IP address, which sends none), and so is one that asks for
+max_fragment_length, which Azure does not honour (`refuse_mfl=False`): a
+device relying on it would pass here and fail there.
+
+Records: OpenSSL writes plaintext records of up to 16384 bytes, so the
+Certificate message goes out in one record, as Azure's does.  `max_record=N`
+(512..16384; `--max-record 512`) caps every record the server sends at N
+bytes of plaintext, as `openssl s_server -max_send_frag N` does, so a
+Certificate message spans many records (the client must reassemble it).
+Python's ssl has no API for it: the SSL_CTX is reached through ctypes and
+SSL_CTX_set_max_send_fragment is called in the libssl that Python's _ssl
+module loaded; the context is checked to be the one Python holds (their
+options agree) and a handshake in memory checks that the cap took effect.
+Anything missing raises (MaxRecordUnavailable) rather than serving
+full-size records silently.
+
+Resumption: `tickets=True` (default) issues session tickets (TLS 1.2
+SessionTicket, two TLS 1.3 NewSessionTickets); `tickets=False` sets
+OP_NO_TICKET and num_tickets=0, so TLS 1.3 cannot resume at all and TLS 1.2
+resumes by session id (OpenSSL's server cache).  `resumption=False` makes
+a fresh SSL context (new ticket keys, empty cache) for every connection, so
+any session a client offers is declined and the handshake is a full one,
+as behind a load balancer whose servers share no ticket keys.  Changing any
+TLS setting (configure_tls, set_certificate) makes a new context too:
+sessions issued before are declined.
+
+Every TCP connection is recorded in `.connections` (ConnectionInfo: the
+ClientHello seen, with the SNI and whether it offered a session, handshake
+result, TLS version and suite, whether the session was resumed, bytes of
+application data received), so a test can prove that no HTTP byte reached
+the server after the device refused a certificate, or that a second
+connection resumed.
 
 Command line (foreground, Ctrl-C or SIGTERM stops it; one line per request):
     python3 tools/webhook_emulator.py --cert chain.pem --key leaf.key --port 8443 \\
-        --webhook org/name=secret [--sig-header X-Port-Signature] [--fault 503]
+        --webhook org/name=secret [--sig-header X-Port-Signature] [--fault 503] \\
+        [--tls 1.2|1.3|both] [--max-record 512] [--no-tickets] [--no-resumption]
 """
 
 import argparse
+import ctypes
 import dataclasses
 import email.utils
 import hashlib
@@ -165,6 +195,22 @@ CIPHERS = ":".join([
     "ECDHE-ECDSA-AES256-SHA384", "ECDHE-ECDSA-AES128-SHA256",
     "ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES128-SHA256",
 ])
+
+# Versions offered: tls_versions() turns a name into (minimum, maximum).
+TLS_VERSIONS = {"1.2": (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2),
+                "1.3": (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3),
+                "both": (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)}
+
+
+def tls_versions(name):
+    """"1.2", "1.3" or "both" -> (min_version, max_version) for WebhookEmulator."""
+    try:
+        return TLS_VERSIONS[str(name)]
+    except KeyError:
+        raise ValueError(f"TLS versions {name!r}: say 1.2, 1.3 or both") from None
+
+
+MAX_RECORD_MIN = 512                # OpenSSL's smallest max_send_fragment
 
 WEBHOOK_EXCEPTION = ("Microsoft.TeamFoundation.DistributedTask.WebApi.WebHookException, "
                      "Microsoft.TeamFoundation.DistributedTask.WebApi")
@@ -395,9 +441,13 @@ class ConnectionInfo:
     sni: str = None                 # server_name the client sent
     mfl: int = None                 # max_fragment_length code the client asked for (1..4)
     offered_versions: tuple = ()    # TLS versions offered, e.g. ("TLSv1.2",)
+    offered_session: str = None     # "psk" (TLS 1.3 pre_shared_key), "ticket" (TLS 1.2
+                                    # SessionTicket with a ticket) or None; a TLS 1.2
+                                    # session id cannot be told from a random one
     handshake: str = "pending"      # "pending", "ok" or "failed"
     tls_version: str = None
     cipher: str = None
+    session_reused: bool = None     # after the handshake: a resumed session (no Certificate sent)
     tls_error: str = None
     app_bytes: int = 0              # application data (HTTP) bytes received after the handshake
     requests: int = 0
@@ -443,6 +493,117 @@ class _BadRequest(Exception):
 
 
 # ---------------------------------------------------------------------------
+# Record size: OpenSSL's max_send_fragment, which Python's ssl does not expose
+
+class MaxRecordUnavailable(RuntimeError):
+    """max_record cannot be applied here: serving full-size records instead
+    would make a test pass for the wrong reason."""
+
+
+_SSL_CTRL_SET_MAX_SEND_FRAGMENT = 52     # openssl/ssl.h
+_libssl = None
+
+
+def _loaded_libssl():
+    """The libssl that Python's _ssl module is linked with (already in this
+    process: importing ssl loaded it), as a ctypes library."""
+    global _libssl
+    if _libssl is None:
+        path = None
+        try:
+            with open("/proc/self/maps", encoding="ascii", errors="replace") as f:
+                for line in f:
+                    m = re.search(r"\s(/\S*/libssl\.so[.\d]*)$", line.rstrip("\n"))
+                    if m:
+                        path = m.group(1)
+                        break
+        except OSError as e:
+            raise MaxRecordUnavailable(f"cannot read /proc/self/maps to find libssl: {e}") from None
+        if path is None:
+            raise MaxRecordUnavailable("Python's ssl module has no libssl.so loaded in this process")
+        try:
+            lib = ctypes.CDLL(path)
+            ctrl, get_options = lib.SSL_CTX_ctrl, lib.SSL_CTX_get_options
+        except (OSError, AttributeError) as e:
+            raise MaxRecordUnavailable(f"{path}: {e}") from None
+        ctrl.restype, ctrl.argtypes = ctypes.c_long, [ctypes.c_void_p, ctypes.c_int, ctypes.c_long,
+                                                      ctypes.c_void_p]
+        get_options.restype, get_options.argtypes = ctypes.c_uint64, [ctypes.c_void_p]
+        _libssl = lib
+    return _libssl
+
+
+def set_max_send_fragment(ctx, size):
+    """Caps the plaintext of every record sent on connections made from the
+    ssl.SSLContext `ctx` at `size` bytes (OpenSSL's
+    SSL_CTX_set_max_send_fragment; 512..16384).  CPython's PySSLContext is
+    PyObject_HEAD followed by the SSL_CTX pointer; the pointer found there is
+    used only once OpenSSL reads the same options from it as Python does.
+    Raises MaxRecordUnavailable when any of that does not hold."""
+    if not MAX_RECORD_MIN <= int(size) <= BIG_RECORD:
+        raise ValueError(f"max_record {size}: OpenSSL takes {MAX_RECORD_MIN}..{BIG_RECORD}")
+    lib = _loaded_libssl()
+    if not isinstance(ctx, ssl.SSLContext) or type(ctx).__basicsize__ < object.__basicsize__ + ctypes.sizeof(
+            ctypes.c_void_p):
+        raise MaxRecordUnavailable("not an ssl.SSLContext with an SSL_CTX pointer after its object header")
+    ptr = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value
+    if not ptr:
+        raise MaxRecordUnavailable("no SSL_CTX pointer where CPython keeps it")
+    # Two distinct option sets, each read back through the pointer: a wrong
+    # pointer cannot match both by chance.
+    saved = ctx.options
+    try:
+        for flip in (ssl.OP_NO_COMPRESSION, 0):
+            ctx.options = saved ^ flip
+            if lib.SSL_CTX_get_options(ptr) != int(ctx.options):
+                raise MaxRecordUnavailable("the pointer after the object header is not this context's SSL_CTX "
+                                           "(CPython's PySSLContext layout changed?)")
+    finally:
+        ctx.options = saved
+    if lib.SSL_CTX_ctrl(ptr, _SSL_CTRL_SET_MAX_SEND_FRAGMENT, int(size), None) != 1:
+        raise MaxRecordUnavailable(f"SSL_CTX_set_max_send_fragment({size}) refused")
+
+
+def server_flight_records(ctx, server_hostname="dev.azure.com"):
+    """Runs a handshake in memory against the server context `ctx` with an
+    unverifying client and returns the records the server sent as
+    [(content type, length)]: how a server built from `ctx` frames its
+    first flight (ServerHello to Finished, tickets included)."""
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname, client.verify_mode = False, ssl.CERT_NONE
+    c_in, c_out, s_in, s_out = (ssl.MemoryBIO() for _ in range(4))
+    cli = client.wrap_bio(c_in, c_out, server_hostname=server_hostname)
+    srv = ctx.wrap_bio(s_in, s_out, server_side=True)
+    raw = bytearray()
+    done = [False, False]
+    for _ in range(20):
+        for i, (obj, out, peer_in) in enumerate(((cli, c_out, s_in), (srv, s_out, c_in))):
+            if not done[i]:
+                try:
+                    obj.do_handshake()
+                    done[i] = True
+                except ssl.SSLWantReadError:
+                    pass
+            data = out.read()
+            if obj is srv:
+                raw += data
+            peer_in.write(data)
+        if all(done):
+            break
+    try:
+        cli.read(1)                       # takes the TLS 1.3 tickets the server wrote
+    except ssl.SSLWantReadError:
+        pass
+    raw += s_out.read()
+    records, pos = [], 0
+    while pos + 5 <= len(raw):
+        n = int.from_bytes(raw[pos + 3:pos + 5], "big")
+        records.append((raw[pos], n))
+        pos += 5 + n
+    return records
+
+
+# ---------------------------------------------------------------------------
 # ClientHello parsing (from the raw bytes, before OpenSSL sees them)
 
 _TLS_NAMES = {0x0301: "TLSv1.0", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
@@ -450,7 +611,8 @@ _TLS_NAMES = {0x0301: "TLSv1.0", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "
 
 def parse_client_hello(handshake):
     """A ClientHello handshake message (type, 3-byte length, body) -> dict
-    with "sni", "mfl", "versions", "ciphers", "extensions".  Raises ValueError."""
+    with "sni", "mfl", "versions", "ciphers", "extensions", "session" (what
+    it offers to resume: "psk", "ticket" or None).  Raises ValueError."""
     if len(handshake) < 4 or handshake[0] != 1:
         raise ValueError("not a ClientHello")
     body = handshake[4:4 + int.from_bytes(handshake[1:4], "big")]
@@ -468,7 +630,7 @@ def parse_client_hello(handshake):
     take(take(1)[0])
     cs = take(int.from_bytes(take(2), "big"))
     take(take(1)[0])
-    out = {"sni": None, "mfl": None, "versions": (legacy,), "extensions": [],
+    out = {"sni": None, "mfl": None, "versions": (legacy,), "extensions": [], "session": None,
            "ciphers": [int.from_bytes(cs[i:i + 2], "big") for i in range(0, len(cs) - 1, 2)]}
     if pos == len(body):
         return out
@@ -487,6 +649,10 @@ def parse_client_hello(handshake):
         elif etype == 43 and data:                               # supported_versions
             out["versions"] = tuple(int.from_bytes(data[1 + j:3 + j], "big")
                                     for j in range(0, data[0] - 1, 2))
+        elif etype == 35 and data and out["session"] is None:    # session_ticket, not empty
+            out["session"] = "ticket"
+        elif etype == 41:                                        # pre_shared_key (TLS 1.3)
+            out["session"] = "psk"
     return out
 
 
@@ -586,12 +752,18 @@ class _Reader:
         self.count = count
         self.idle_timeout = idle_timeout
         self.request_timeout = request_timeout
+        self.close_notify = False   # the client ended with a TLS close_notify
 
     def _fill(self):
         self.sock.settimeout(self.request_timeout if self.buf else self.idle_timeout)
         try:
             data = self.sock.recv(65536)
-        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            # (ragged EOFs are not suppressed: b"" is a close_notify)
+            self.close_notify = not data
+        except ssl.SSLZeroReturnError:
+            self.close_notify = True
+            data = b""
+        except ssl.SSLEOFError:
             data = b""
         if data:
             self.count(len(data))
@@ -657,6 +829,7 @@ class WebhookEmulator:
                  sig_header=SIG_HEADER, api_version=API_VERSION, path_prefix="", fault=None,
                  expect_host=None, require_sni=True, refuse_mfl=True, ciphers=CIPHERS,
                  min_version=ssl.TLSVersion.TLSv1_2, max_version=ssl.TLSVersion.TLSv1_3,
+                 max_record=None, tickets=True, resumption=True,
                  idle_timeout=120.0, request_timeout=30.0, handshake_timeout=30.0,
                  on_request=None, on_connection=None, verbose=False, lan=False,
                  projects=(), pats=None, job_tokens=None, run_plan=None, clock=None, on_run=None):
@@ -684,7 +857,9 @@ class WebhookEmulator:
         self.verbose = verbose
         self.errors = []            # exceptions raised while serving (bugs)
         self._ciphers = ciphers
-        self._tls_range = (min_version, max_version)
+        self._tls = {"min_version": min_version, "max_version": max_version, "max_record": max_record,
+                     "tickets": bool(tickets), "resumption": bool(resumption)}
+        self._checked_caps = set()  # max_record values seen to take effect
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._hooks = {}
@@ -711,6 +886,7 @@ class WebhookEmulator:
         for org, token in (job_tokens or {}).items():
             self.add_job_token(org, token)
         self.run_plan = run_plan
+        self._cert = (certfile, keyfile)
         self._ctx = self._make_context(certfile, keyfile)
         self._requests = []
         self._conns = []
@@ -724,9 +900,10 @@ class WebhookEmulator:
 
     # -- configuration -------------------------------------------------------
 
-    def _make_context(self, certfile, keyfile):
+    def _make_context(self, certfile, keyfile, tls=None):
+        tls = tls or self._tls
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version, ctx.maximum_version = self._tls_range
+        ctx.minimum_version, ctx.maximum_version = tls["min_version"], tls["max_version"]
         ctx.set_ciphers(self._ciphers)
         # The client's order of cipher suites and signature algorithms wins
         # (one switch covers both; Python turns it on by default).
@@ -734,21 +911,67 @@ class WebhookEmulator:
         ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
         ctx.options |= getattr(ssl, "OP_NO_RENEGOTIATION", 0)
         ctx.load_cert_chain(certfile, keyfile)
+        if not tls["tickets"]:
+            ctx.options |= ssl.OP_NO_TICKET
+            ctx.num_tickets = 0
         # Record size: OpenSSL writes plaintext records of up to 16384 bytes
-        # (its max_send_fragment default) and nothing here lowers that, so
-        # the Certificate handshake message (leaf of 2.5 KB + issuing CA,
-        # about 4 KB) goes out in ONE record, as Azure's does; mbedTLS 2.28
-        # cannot reassemble a handshake message split over records.  A client
-        # asking for max_fragment_length is refused before OpenSSL sees it
+        # (its max_send_fragment default), so the Certificate handshake
+        # message (leaf of 2.5 KB + issuing CA, about 4 KB) goes out in ONE
+        # record, as Azure's does, unless max_record lowers it (then it
+        # spans many, as behind some front ends).  A client asking for
+        # max_fragment_length is refused before OpenSSL sees it
         # (refuse_mfl), because OpenSSL would honour it and Azure does not.
+        cap = tls["max_record"]
+        if cap is not None:
+            set_max_send_fragment(ctx, cap)
+            if cap not in self._checked_caps:
+                self._check_max_record(ctx, cap)
+                self._checked_caps.add(cap)
         ctx.sni_callback = self._on_sni
         return ctx
+
+    @staticmethod
+    def _check_max_record(ctx, cap):
+        """A handshake in memory: every record the server sends holds at
+        most `cap` bytes of plaintext (plus at most 24 of AEAD: TLS 1.2 GCM's
+        nonce and tag; TLS 1.3's is 17), and the flight was big enough to
+        show it."""
+        records = server_flight_records(ctx)
+        longest, total = max(n for _, n in records), sum(n for _, n in records)
+        if longest > cap + 24 or total <= cap + 24:
+            raise MaxRecordUnavailable(f"max_record={cap} did not take effect: the server's first flight was "
+                                       f"{total} bytes in records of up to {longest}")
 
     def set_certificate(self, certfile, keyfile=None):
         """Serves another certificate chain from the next connection on."""
         ctx = self._make_context(certfile, keyfile)
         with self._lock:
+            self._cert = (certfile, keyfile)
             self._ctx = ctx
+
+    def configure_tls(self, **changes):
+        """Changes TLS settings for the next connections: versions (a name of
+        tls_versions()), min_version, max_version, max_record (None: 16384),
+        tickets, resumption.  A new context: sessions issued before are
+        declined from now on."""
+        tls = dict(self._tls)
+        if "versions" in changes:
+            tls["min_version"], tls["max_version"] = tls_versions(changes.pop("versions"))
+        for k, v in changes.items():
+            if k not in tls:
+                raise TypeError(f"configure_tls: unknown setting {k!r}")
+            tls[k] = bool(v) if k in ("tickets", "resumption") else v
+        ctx = self._make_context(*self._cert, tls=tls)
+        with self._lock:
+            self._tls = tls
+            self._ctx = ctx
+
+    @property
+    def tls_settings(self):
+        """The TLS settings in force: min_version, max_version, max_record,
+        tickets, resumption."""
+        with self._lock:
+            return dict(self._tls)
 
     def add_webhook(self, org, name, secret, sig_header=_DEFAULT):
         if sig_header is _DEFAULT:
@@ -1038,6 +1261,10 @@ class WebhookEmulator:
         """True once at least `count` TCP connections were accepted."""
         return self._wait(lambda: len(self._conns) >= count, timeout)
 
+    def wait_handshakes_settled(self, timeout=10.0):
+        """True once no accepted connection is still in its TLS handshake."""
+        return self._wait(lambda: all(c.handshake != "pending" for c in self._conns), timeout)
+
     def wait_idle(self, timeout=10.0):
         """True once every accepted connection is closed."""
         return self._wait(lambda: all(c.closed_at is not None for c in self._conns), timeout)
@@ -1147,7 +1374,7 @@ class WebhookEmulator:
                 hello = parse_client_hello(bytes(payload))
                 versions = tuple(_TLS_NAMES.get(v, hex(v)) for v in hello["versions"])
                 self._update(info, client_hello=True, sni=hello["sni"], mfl=hello["mfl"],
-                             offered_versions=versions)
+                             offered_versions=versions, offered_session=hello["session"])
                 return hello
             if len(data) >= 65536 or time.monotonic() > deadline:
                 return None
@@ -1167,8 +1394,12 @@ class WebhookEmulator:
                 raise ssl.SSLError(f"client asked for max_fragment_length code {hello['mfl']}: "
                                    "refused (Azure does not honour it; take 16 KB records)")
             with self._lock:
-                ctx = self._ctx
-            tls = ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+                ctx, fresh, cert = self._ctx, not self._tls["resumption"], self._cert
+            if fresh:
+                # nothing shared with earlier connections: no ticket key, no cache
+                ctx = self._make_context(*cert)
+            tls = ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False,
+                                  suppress_ragged_eofs=False)
             with self._lock:
                 self._live[info.id] = tls
             tls.pb_info = info
@@ -1189,7 +1420,7 @@ class WebhookEmulator:
             return None
         cipher = tls.cipher()
         self._update(info, handshake="ok", tls_version=tls.version(),
-                     cipher=cipher[0] if cipher else None)
+                     cipher=cipher[0] if cipher else None, session_reused=tls.session_reused)
         return tls
 
     def _on_sni(self, sslsock, server_name, ctx):
@@ -1226,6 +1457,12 @@ class WebhookEmulator:
             except (ssl.SSLError, OSError) as e:
                 return f"read failed: {e}"
             if head is None:
+                if reader.close_notify:
+                    # answered in kind, as OpenSSL-based servers do; a
+                    # connection that ends without one (truncation) loses
+                    # its session from OpenSSL's cache, so TLS 1.2 session
+                    # ids resume only after a clean close
+                    _close_notify(tls)
                 return "client closed"
             try:
                 req, answer, keep = self._handle(head, reader, tls, info)
@@ -1771,7 +2008,8 @@ def describe_connection(info):
     if info.handshake == "failed":
         return f"tls: {who} handshake failed: {_clean(info.tls_error or '?')} (sni={_clean(info.sni or '-')})"
     if info.handshake == "ok":
-        return (f"tls: {who} {info.tls_version} {info.cipher}: closed with no request "
+        return (f"tls: {who} {info.tls_version} {info.cipher}{' resumed' if info.session_reused else ''}: "
+                f"closed with no request "
                 f"({info.app_bytes} HTTP bytes; {_clean(info.close_reason or '')})")
     return f"tcp: {who} closed before a TLS handshake"
 
@@ -1833,6 +2071,15 @@ def main(argv=None):
     p.add_argument("--path-prefix", default="", help="e.g. /tfs for Azure DevOps Server")
     p.add_argument("--expect-host", help="refuse requests whose Host header is not this")
     p.add_argument("--allow-no-sni", action="store_true", help="accept ClientHellos without SNI")
+    p.add_argument("--tls", choices=sorted(TLS_VERSIONS), default="both",
+                   help="TLS versions offered (default both)")
+    p.add_argument("--max-record", type=int, metavar="N",
+                   help=f"send records of at most N bytes of plaintext ({MAX_RECORD_MIN}..{BIG_RECORD}), "
+                        "as openssl s_server -max_send_frag N")
+    p.add_argument("--no-tickets", action="store_true",
+                   help="issue no session tickets (TLS 1.2 then resumes by session id, TLS 1.3 not at all)")
+    p.add_argument("--no-resumption", action="store_true",
+                   help="decline every session a client offers (a fresh context per connection)")
     p.add_argument("--fault", type=_parse_fault_arg, default=None, help="a fault mode (see the module doc)")
     p.add_argument("--project", type=_parse_project, action="append", default=[], metavar="ORG/PROJECT",
                    help="a project whose Builds API is served (repeatable)")
@@ -1847,6 +2094,9 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.path_prefix and not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", a.path_prefix):
         p.error("--path-prefix must look like /tfs or /tfs/x")
+    if a.max_record is not None and not MAX_RECORD_MIN <= a.max_record <= BIG_RECORD:
+        p.error(f"--max-record must be {MAX_RECORD_MIN}..{BIG_RECORD}")
+    min_version, max_version = tls_versions(a.tls)
 
     def on_request(req):
         if not a.quiet:
@@ -1866,13 +2116,15 @@ def main(argv=None):
                               sig_header=None if a.no_sig_header else a.sig_header,
                               api_version=a.api_version, path_prefix=a.path_prefix,
                               expect_host=a.expect_host, require_sni=not a.allow_no_sni,
+                              min_version=min_version, max_version=max_version, max_record=a.max_record,
+                              tickets=not a.no_tickets, resumption=not a.no_resumption,
                               fault=a.fault, on_request=on_request, on_connection=on_connection,
                               projects=a.project, run_plan=a.runs, on_run=on_run)
         for org, pat in a.pat:
             emu.add_pat(org, pat)
         emu.builds_chunked = a.builds_chunked
         emu.start()
-    except (OSError, ValueError, ssl.SSLError) as e:
+    except (OSError, ValueError, ssl.SSLError, MaxRecordUnavailable) as e:
         print(f"webhook_emulator: {e}", file=sys.stderr)
         return 1
 
@@ -1884,7 +2136,10 @@ def main(argv=None):
     if not a.quiet:
         print(f"webhook: POST {a.path_prefix}/<org>{ROUTE}<name>?api-version={a.api_version}; "
               f"webhooks: {hooks}; signature header: {header}"
-              f"{'; fault: ' + a.fault if a.fault else ''}", flush=True)
+              f"{'; fault: ' + a.fault if a.fault else ''}; TLS {a.tls}"
+              f"{'; records of at most %d bytes' % a.max_record if a.max_record else ''}"
+              f"{'; no tickets' if a.no_tickets else ''}{'; no resumption' if a.no_resumption else ''}",
+              flush=True)
         if a.project:
             print(f"webhook: Builds API GET {a.path_prefix}/<org>/<project>/_apis/build/builds?api-version=7.1; "
                   f"projects: {', '.join(o + '/' + n for o, n in a.project)}; PATs: {len(a.pat)}; "

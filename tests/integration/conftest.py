@@ -61,3 +61,20 @@ def assert_standard_library_only(module):
             "print(bad); sys.exit(1 if bad else 0)") % (tools, module, tools, module)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes tens of seconds (-m 'not slow' leaves it out)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The heap figures of the TLS tests (test_tls.py), one line each."""
+    rig = sys.modules.get("rig")
+    figures = getattr(rig, "TLS_FIGURES", None)
+    if not figures:
+        return
+    terminalreporter.write_sep("-", "TLS heap on lm3s6965evb (status after the handshake)")
+    for f in figures:
+        terminalreporter.write_line(
+            f"chain {f['chain']:<36} TLS {f['tls']:<4}  heap_peak={f['heap_peak']:>6} "
+            f"tls_pool_peak={f['tls_pool_peak']:>6} of heap_size={f['heap_size']}  {f['outcome']}")

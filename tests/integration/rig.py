@@ -16,6 +16,11 @@ PKI = os.path.join(ROOT, "build", "testpki")
 ORG, HOOK, SECRET = "contoso", "port_trigger", "Deliv3ry-S3cret"
 pbdevice.SECRETS.add(SECRET)
 
+# Heap figures the TLS tests measured ({"chain", "tls", "heap_peak",
+# "tls_pool_peak", "heap_size", "outcome"}), printed at the end of the run
+# (conftest.py).
+TLS_FIGURES = []
+
 
 def pem(name):
     with open(os.path.join(PKI, name)) as f:
@@ -25,8 +30,13 @@ def pem(name):
 class Rig:
     """Emulator, DNS and SNTP servers, and a provisioned device."""
 
-    def __init__(self, tmp_path, chain="chain.pem", key="leaf.key", ntp=True, extra=""):
-        self.net = NetRig(PKI, {(ORG, HOOK): SECRET}, chain=chain, key=key).start()
+    def __init__(self, tmp_path, chain="chain.pem", key="leaf.key", ntp=True, extra="", anchors=("root.pem",),
+                 qemu_extra=(), **tls):
+        """tls: the emulator's TLS settings (tools/netrig.py: versions,
+        max_record, tickets, resumption, require_sni); anchors: the test PKI
+        files added with `ca add`; qemu_extra: more QEMU arguments (-icount)."""
+        self.qemu_extra = tuple(qemu_extra)
+        self.net = NetRig(PKI, {(ORG, HOOK): SECRET}, chain=chain, key=key, **tls).start()
         self.emu, self.dns, self.ntp = self.net.emu, self.net.dns, self.net.ntp
         self.workdir = str(tmp_path)
         self.dev = None
@@ -37,15 +47,16 @@ class Rig:
         # extra: more members, as JSON text (",\"key\":\"value\"...")
         _, _, final = self.dev.command("config import " + pbdevice.minified(config)[:-1] + extra + "}")
         assert final == "OK", final
-        final = self.ca_add(pem("root.pem"))
-        assert final.startswith("OK ca="), final
+        for anchor in anchors:
+            final = self.ca_add(pem(anchor))
+            assert final.startswith("OK ca="), (anchor, final)
         if ntp:
             self.wait_synced()
 
     def boot(self):
         """Starts QEMU on the rig's folder (and NVM file) and waits for the
         network; returns the EVT boot line."""
-        self.dev = pbdevice.Device(workdir=self.workdir, net=True)
+        self.dev = pbdevice.Device(workdir=self.workdir, net=True, extra=self.qemu_extra)
         line = self.dev.readline()
         self.dev.prime()
         self.dev.expect(r"^EVT net up ", timeout=20)

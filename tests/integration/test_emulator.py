@@ -77,12 +77,13 @@ class Conn(http.client.HTTPSConnection):
     """HTTPS to the emulator on 127.0.0.1, with `host` as SNI, name checked
     and Host header: what the device does, without any DNS."""
 
-    def __init__(self, port, ctx, host=HOST, timeout=5):
+    def __init__(self, port, ctx, host=HOST, timeout=5, tls_session=None):
         super().__init__(host, port, context=ctx, timeout=timeout)
+        self.tls_session = tls_session          # an ssl.SSLSession to offer
 
     def connect(self):
         sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host, session=self.tls_session)
 
 
 def connect(emu, pki, **kw):
@@ -265,7 +266,7 @@ def test_pki_files_sizes_and_idempotence(pki):
     for name in ("root.pem", "intermediate.pem", "leaf.pem", "leaf.key", "chain.pem",
                  "expired-chain.pem", "notyet-chain.pem", "wronghost-chain.pem",
                  "untrusted-chain.pem", "untrusted-root.pem", "ec-root.pem", "ec-chain.pem",
-                 "tfs.pem", "tfs.key"):
+                 "tfs.pem", "tfs.key", "nosan-chain.pem", "nosan-leaf.key", "ip-chain.pem", "ip-leaf.key"):
         assert os.path.getsize(pki(name)) > 0
         assert name.split("/")[0].replace(".key", "") in readme
     der = ssl.PEM_cert_to_DER_cert(open(pki("leaf.pem")).read())
@@ -286,6 +287,12 @@ def test_pki_files_sizes_and_idempotence(pki):
                             "-verify_hostname", "dev.azure.com"], "hostname mismatch"),
     ("leaf.pem", ["-CAfile", "root.pem", "-untrusted", "intermediate.pem",
                   "-verify_hostname", "myorg.visualstudio.com"], "OK"),
+    ("ip-leaf.pem", ["-CAfile", "root.pem", "-untrusted", "intermediate.pem", "-verify_ip", "10.0.2.2"], "OK"),
+    ("leaf.pem", ["-CAfile", "root.pem", "-untrusted", "intermediate.pem", "-verify_ip", "10.0.2.2"],
+     "IP address mismatch"),
+    # OpenSSL still matches the CN when there is no subjectAltName; the device does not (spec 5)
+    ("nosan-leaf.pem", ["-CAfile", "root.pem", "-untrusted", "intermediate.pem",
+                        "-verify_hostname", "dev.azure.com"], "OK"),
 ])
 def test_pki_chains_verify_as_intended(pki, leaf, args, want):
     args = [pki(a) if a.endswith(".pem") else a for a in args]
@@ -750,6 +757,151 @@ def test_certificate_message_in_one_record(emu, pki):
     assert len(found) == 1 and found[0] > leaf + 1000 and leaf >= 2048
 
 
+def handshake_messages(records):
+    """The TLS 1.2 handshake messages before ChangeCipherSpec, reassembled
+    from their records: [(type, length, records it spanned)]."""
+    out, buf, spans = [], b"", 0
+    for ctype, n, payload in records:
+        if ctype == 20:
+            break
+        if ctype != 22:
+            continue
+        buf += payload
+        spans += 1
+        while len(buf) >= 4 and len(buf) >= 4 + int.from_bytes(buf[1:4], "big"):
+            mlen = int.from_bytes(buf[1:4], "big")
+            out.append((buf[0], mlen, spans))
+            buf = buf[4 + mlen:]
+            spans = 1 if buf else 0
+    return out
+
+
+@pytest.mark.parametrize("tls12", [False, True])
+def test_max_record_512_caps_every_record_sent(pki, tls12):
+    """max_record=512 as `openssl s_server -max_send_frag 512`: every record
+    of the server's flight, read raw from the socket, holds at most 512
+    bytes of plaintext (plus the AEAD's: TLS 1.3 +1 type +16 tag, TLS 1.2
+    GCM +8 nonce +16 tag), answers included; the 3.9 KB Certificate
+    message spans eight records."""
+    with WebhookEmulator(pki("chain.pem"), pki("leaf.key"), webhooks={(ORG, HOOK): SECRET},
+                         max_record=512) as e:
+        c = RawTLS(e.port, client_ctx(pki, tls12=tls12))
+        c.send(raw_request())
+        status, _, _ = c.read_response()
+        c.close()
+        assert status == 200 and e.tls_settings["max_record"] == 512
+    records = c.records()
+    limit = 512 + (24 if tls12 else 17)
+    assert max(n for _, n, _ in records) == limit          # full records, and none bigger
+    assert len(records) > 10
+    if tls12:                                               # the handshake is readable in TLS 1.2
+        certificate = [m for m in handshake_messages(records) if m[0] == 11]
+        assert len(certificate) == 1 and certificate[0][1] > 3000 and certificate[0][2] == 8
+
+
+def test_max_record_default_is_full_size(emu, pki):
+    assert emu.tls_settings["max_record"] is None
+    c = RawTLS(emu.port, client_ctx(pki, tls12=True))
+    c.close()
+    certificate = [m for m in handshake_messages(c.records()) if m[0] == 11]
+    assert len(certificate) == 1 and certificate[0][2] == 1
+
+
+def test_max_record_fails_loudly(pki, monkeypatch):
+    """Without the ctypes path to OpenSSL (or with a context that is not what
+    it seems) the emulator refuses to start rather than serve 16 KB records."""
+    for bad in (100, 16385):
+        with pytest.raises(ValueError, match="512..16384"):
+            WebhookEmulator(pki("chain.pem"), pki("leaf.key"), max_record=bad)
+
+    class WrongLib:
+        @staticmethod
+        def SSL_CTX_get_options(ptr):
+            return 0x1234                   # not the options Python reads
+
+        @staticmethod
+        def SSL_CTX_ctrl(*args):
+            raise AssertionError("must not be called on an unchecked pointer")
+
+    monkeypatch.setattr(webhook_emulator, "_libssl", WrongLib)
+    with pytest.raises(webhook_emulator.MaxRecordUnavailable, match="not this context's SSL_CTX"):
+        WebhookEmulator(pki("chain.pem"), pki("leaf.key"), max_record=512)
+
+    def no_lib():
+        raise webhook_emulator.MaxRecordUnavailable("no libssl here")
+
+    monkeypatch.setattr(webhook_emulator, "_loaded_libssl", no_lib)
+    with pytest.raises(webhook_emulator.MaxRecordUnavailable, match="no libssl"):
+        WebhookEmulator(pki("chain.pem"), pki("leaf.key"), max_record=512)
+    e = WebhookEmulator(pki("chain.pem"), pki("leaf.key"))
+    with pytest.raises(webhook_emulator.MaxRecordUnavailable):
+        e.configure_tls(max_record=512)
+    assert e.tls_settings["max_record"] is None         # nothing changed
+
+
+def test_max_record_that_does_not_take_effect_is_caught(pki, monkeypatch):
+    monkeypatch.setattr(webhook_emulator, "set_max_send_fragment", lambda ctx, size: None)
+    with pytest.raises(webhook_emulator.MaxRecordUnavailable, match="did not take effect"):
+        WebhookEmulator(pki("chain.pem"), pki("leaf.key"), max_record=512)
+
+
+def two_connections(e, pki, tls12):
+    """Two requests on two connections, the second offering the first's
+    session (as the device does after the server closed); what the emulator
+    recorded of each: (version, session offered, session reused)."""
+    ctx = client_ctx(pki, tls12=tls12)
+    session = None
+    for _ in range(2):
+        c = Conn(e.port, ctx, tls_session=session)
+        assert post(c)[0] == 200            # (TLS 1.3 tickets arrive with the answer)
+        session = c.sock.session
+        c.sock.unwrap()                     # close_notify both ways: the session stays resumable
+        c.close()
+    assert e.wait_idle(2)
+    return [(i.tls_version, i.offered_session, i.session_reused) for i in e.connections]
+
+
+@pytest.mark.parametrize("tls12,tickets,want", [
+    (False, True, ("TLSv1.3", "psk", True)),
+    (True, True, ("TLSv1.2", "ticket", True)),
+    (True, False, ("TLSv1.2", None, True)),          # the session id, from OpenSSL's cache
+    (False, False, ("TLSv1.3", None, False)),        # no ticket: nothing to resume with
+])
+def test_resumption_is_recorded(pki, tls12, tickets, want):
+    with WebhookEmulator(pki("chain.pem"), pki("leaf.key"), webhooks={(ORG, HOOK): SECRET},
+                         tickets=tickets) as e:
+        first, second = two_connections(e, pki, tls12)
+    assert first == (want[0], None, False)
+    assert second == want
+
+
+@pytest.mark.parametrize("tls12", [False, True])
+def test_resumption_declined(pki, tls12):
+    with WebhookEmulator(pki("chain.pem"), pki("leaf.key"), webhooks={(ORG, HOOK): SECRET},
+                         resumption=False) as e:
+        first, second = two_connections(e, pki, tls12)
+    assert second == ("TLSv1.2" if tls12 else "TLSv1.3", "ticket" if tls12 else "psk", False)
+
+
+def test_configure_tls_versions_at_run_time(emu, pki):
+    assert webhook_emulator.tls_versions("both") == (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)
+    with pytest.raises(ValueError):
+        webhook_emulator.tls_versions("1.1")
+    with pytest.raises(TypeError):
+        emu.configure_tls(colour="blue")
+    emu.configure_tls(versions="1.2")
+    conn = connect(emu, pki)                                   # the client offers both
+    assert post(conn)[0] == 200 and conn.sock.version() == "TLSv1.2"
+    conn.close()
+    emu.configure_tls(versions="1.3")
+    with pytest.raises(ssl.SSLError):
+        post(connect(emu, pki, tls12=True))                    # a TLS 1.2-only client is refused
+    conn = connect(emu, pki)
+    assert post(conn)[0] == 200 and conn.sock.version() == "TLSv1.3"
+    conn.close()
+    assert emu.tls_settings["min_version"] == ssl.TLSVersion.TLSv1_3
+
+
 @pytest.mark.parametrize("tls12", [False, True])
 def test_tls_versions_and_suites(emu, pki, tls12):
     conn = connect(emu, pki, tls12=tls12)
@@ -989,9 +1141,40 @@ def test_cli(pki):
         assert SECRET not in text and "s3cret" not in text
 
 
+def test_cli_tls_options(pki):
+    """--tls 1.2 --max-record 512 --no-tickets: a TLS 1.2 server whose
+    Certificate message arrives in 512-byte records and that gives no
+    ticket."""
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "webhook_emulator.py"),
+                             "--cert", pki("chain.pem"), "--key", pki("leaf.key"), "--port", "0",
+                             "--webhook", f"{ORG}/{HOOK}={SECRET}", "--tls", "1.2", "--max-record", "512",
+                             "--no-tickets"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "listening on https://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() else "")
+        port = int(line.rsplit(":", 1)[1])
+        intro = proc.stdout.readline()
+        assert "TLS 1.2; records of at most 512 bytes; no tickets" in intro, intro
+        c = RawTLS(port, client_ctx(pki))                      # offers 1.3 too
+        c.send(raw_request())
+        assert c.read_response()[0] == 200
+        c.close()
+        assert c.obj.version() == "TLSv1.2" and max(n for _, n, _ in c.records()) == 512 + 24
+        messages = handshake_messages(c.records())
+        assert 4 not in [t for t, _, _ in messages]             # no NewSessionTicket
+        assert [m for m in messages if m[0] == 11][0][2] == 8   # Certificate: 8 records
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+        proc.stdout.close()
+        proc.stderr.close()
+
+
 def test_cli_rejects_bad_arguments(pki):
     script = os.path.join(ROOT, "tools", "webhook_emulator.py")
-    for args in (["--webhook", "noslash=x"], ["--webhook", "o/n="], ["--fault", "teapot"]):
+    for args in (["--webhook", "noslash=x"], ["--webhook", "o/n="], ["--fault", "teapot"],
+                 ["--max-record", "511"], ["--max-record", "16385"], ["--tls", "1.1"]):
         proc = subprocess.run([sys.executable, script, "--cert", pki("chain.pem")] + args,
                               capture_output=True, text=True)
         assert proc.returncode == 2, args
