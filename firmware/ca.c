@@ -293,36 +293,6 @@ void ca_init(void)
     cfg_add_listener(on_cfg_change);
 }
 
-int ca_reset(void)
-{
-    bool any = false;
-    store_begin();
-    for (unsigned slot = 1; slot <= CA_ADDED_MAX; slot++) {
-        char key[16];
-        slot_key(slot, key);
-        if (store_has(key)) {
-            store_del(key);
-            any = true;
-        }
-    }
-    if (store_has("ca.builtin")) {
-        store_del("ca.builtin");
-        any = true;
-    }
-    int rc = STORE_OK;
-    if (any) {
-        rc = store_commit();
-    } else {
-        store_abort();
-    }
-    if (rc == STORE_OK || rc == STORE_NO_MEDIUM) {
-        memset(s_slots, 0, sizeof s_slots);
-        s_builtin_on = true;
-        return 0;
-    }
-    return rc;
-}
-
 bool ca_builtin_enabled(void)
 {
     return s_builtin_on;

@@ -13,8 +13,8 @@
  * as mbedTLS's trusted-CA callback, which parses, per lookup, only the
  * anchors whose subject matches the issuer wanted (built-ins in place from
  * flash), and ca_verify_cb() as the verify callback so that a pinned
- * self-signed server certificate is trusted (mbedTLS 2.28 does not look at
- * the callback's anchors for that case).
+ * self-signed server certificate is trusted (mbedTLS does not look at the
+ * callback's anchors for that case).
  *
  * Memory: `ca add` decodes into the console's capture buffer; everything
  * else is allocated from mbedTLS's heap (tlsport.h) and freed before the
@@ -47,9 +47,6 @@ extern const ca_builtin_t ca_builtins[CA_BUILTIN_COUNT];
  * module's back. */
 void ca_init(void);
 
-/* `config reset yes`: drops every added anchor and turns the built-ins back
- * on, durably, in one store change.  0, or a negative store status. */
-int ca_reset(void);
 
 /* Checking and keeping anchors (the `ca` command, cmd_ca.c). */
 typedef enum {
@@ -90,7 +87,7 @@ bool ca_added_der(unsigned slot, uint8_t *buf, size_t size, size_t *len);
  * whose subject matches child's issuer (NULL when none), allocated with
  * mbedtls_calloc; mbedTLS frees it.  Built-ins are parsed in place from
  * flash (mbedtls_x509_crt_parse_der_nocopy); an added anchor's DER is read
- * from the store into a pool block that its certificate owns.  Returns 0,
+ * from the store into a heap block that its certificate owns.  Returns 0,
  * or -1 when memory ran out (mbedTLS then fails the handshake: better than
  * silently trusting less). */
 int ca_trust_cb(void *ctx, mbedtls_x509_crt const *child, mbedtls_x509_crt **candidates);

@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "device.h"
+#include "grammar.h"
 #include "hal_button.h"
 #include "json.h"
 #include "netaddr.h"
+#include "payload.h"
 #include "store.h"
 
 #define MAX_LISTENERS 6 /* net, buttons, ca, main; room for the queue */
@@ -23,32 +25,17 @@ typedef struct {
 
 /* ------------------------------------------------------------ validators */
 
-static bool chars_in(const char *v, const char *extra, size_t min, size_t max)
-{
-    size_t n = strlen(v);
-    if (n < min || n > max) {
-        return false;
-    }
-    for (const char *p = v; *p; p++) {
-        char c = *p;
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr(extra, c);
-        if (!ok || c == '\0') {
-            return false;
-        }
-    }
-    return true;
-}
 
 static bool v_org(const char *v, const char **why)
 {
     *why = "1 to 64 of A-Z a-z 0-9 . _ -";
-    return chars_in(v, "._-", 1, CFG_MAX_ORG);
+    return grammar_word(v, "._-", 1, CFG_MAX_ORG);
 }
 
 static bool v_webhook(const char *v, const char **why)
 {
     *why = "1 to 64 of A-Z a-z 0-9 _ -";
-    return chars_in(v, "_-", 1, CFG_MAX_WEBHOOK);
+    return grammar_word(v, "_-", 1, CFG_MAX_WEBHOOK);
 }
 
 static bool v_secret(const char *v, const char **why)
@@ -101,43 +88,20 @@ static bool v_port(const char *v, const char **why)
 static bool v_path_prefix(const char *v, const char **why)
 {
     *why = "empty or /segment[/segment...] of A-Z a-z 0-9 . _ -";
-    if (*v == '\0') {
-        return true;
-    }
-    if (strlen(v) > CFG_MAX_PATH_PREFIX) {
-        return false;
-    }
-    for (const char *p = v; *p;) {
-        if (*p++ != '/') {
-            return false;
-        }
-        const char *seg = p;
-        while (*p && *p != '/') {
-            char c = *p;
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                  c == '_' || c == '-')) {
-                return false;
-            }
-            p++;
-        }
-        if (p == seg) {
-            return false;
-        }
-    }
-    return true;
+    return grammar_path_prefix(v, CFG_MAX_PATH_PREFIX);
 }
 
 static bool v_api_version(const char *v, const char **why)
 {
     *why = "1 to 32 of A-Z a-z 0-9 . -";
-    return chars_in(v, ".-", 1, CFG_MAX_API_VERSION);
+    return grammar_word(v, ".-", 1, CFG_MAX_API_VERSION);
 }
 
 static bool v_sig_header(const char *v, const char **why)
 {
     /* An HTTP field name: RFC 9110 token characters. */
     *why = "an HTTP header name (1 to 64 token characters)";
-    return chars_in(v, "!#$%&'*+-.^_`|~", 1, CFG_MAX_SIG_HEADER);
+    return grammar_word(v, GRAMMAR_TCHARS, 1, CFG_MAX_SIG_HEADER);
 }
 
 static bool v_ip(const char *v, const char **why)
@@ -166,14 +130,14 @@ static bool v_ntp(const char *v, const char **why)
 static bool v_device_id(const char *v, const char **why)
 {
     *why = "1 to 32 of A-Z a-z 0-9 _ -";
-    return chars_in(v, "_-", 1, CFG_MAX_DEVICE_ID);
+    return grammar_word(v, "_-", 1, CFG_MAX_DEVICE_ID);
 }
 
 static bool v_identifier(const char *v, const char **why)
 {
     /* Port identifiers; no character that would need escaping in JSON. */
     *why = "empty or up to 128 of A-Z a-z 0-9 _ - . @ : + / =";
-    return *v == '\0' || chars_in(v, "_-.@:+/=", 1, CFG_MAX_BLUEPRINT);
+    return *v == '\0' || grammar_word(v, "_-.@:+/=", 1, CFG_MAX_BLUEPRINT);
 }
 
 static bool v_max_age(const char *v, const char **why)
@@ -231,7 +195,7 @@ static const cfg_key_def_t *fixed(const char *key)
 
 static bool action_name_ok(const char *name)
 {
-    return chars_in(name, "_-", 1, CFG_ACTION_NAME_MAX);
+    return grammar_word(name, "_-", 1, CFG_ACTION_NAME_MAX);
 }
 
 static bool is_action_key(const char *key)
@@ -449,8 +413,6 @@ void cfg_each_dynamic(void (*fn)(void *ctx, const char *key), void *ctx)
 
 /* ------------------------------------------------------------ checking */
 
-static const char *const s_reserved[] = {"port_context", "device", NULL};
-
 /* Validates; for actions, minifies into norm (size CFG_VALUE_MAX + 1). */
 static cfg_status_t check(const char *key, const char *value, char *norm, const char **why)
 {
@@ -478,7 +440,7 @@ static cfg_status_t check(const char *key, const char *value, char *norm, const 
      * CFG_VALUE_MAX bytes once minified */
     json_err_t err;
     size_t len = strlen(value);
-    int rc = json_check_reserved(value, len, s_reserved, &err);
+    int rc = json_check_reserved(value, len, payload_reserved_names, &err);
     if (rc == JSON_OK) {
         size_t out_len;
         rc = json_minify(value, len, norm, CFG_VALUE_MAX + 1, &out_len);

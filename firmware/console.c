@@ -180,11 +180,6 @@ void console_set_echo(bool on)
     lineed_set_echo(&s_ed, on ? echo_out : NULL);
 }
 
-bool console_echo(void)
-{
-    return s_echo;
-}
-
 void console_init(void)
 {
     lineed_init(&s_ed);

@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include "calendar.h"
+#include "grammar.h"
 #include "json.h"
 
 /* The line buffer is the kept body: every line must fit in it. */
@@ -23,30 +25,6 @@ _Static_assert(HTTP_HEADERS_MAX >= 1u && HTTP_HEADERS_MAX < 255u, "lines is 8 bi
 _Static_assert(HTTP_INTERIM_MAX < 255u, "interim is 8 bits");
 _Static_assert(HTTP_CHUNK_LINE_MAX >= 1u && HTTP_CHUNK_LINE_MAX <= 65535u, "line_len is 16 bits");
 _Static_assert(HTTP_CONTENT_LENGTH_MAX <= 0x7FFFFFFFul, "lengths are 32 bits");
-
-/* ---- errors --------------------------------------------------------------- */
-
-const char *http_strerror(int status)
-{
-    switch (status) {
-    case HTTP_OK: return "ok";
-    case HTTP_INCOMPLETE: return "incomplete";
-    case HTTP_DONE: return "done";
-    case HTTP_E_ARG: return "bad argument";
-    case HTTP_E_OVERFLOW: return "request does not fit";
-    case HTTP_E_STATUS_LINE: return "bad status line";
-    case HTTP_E_VERSION: return "unsupported HTTP version";
-    case HTTP_E_HEADER: return "bad header line";
-    case HTTP_E_TOO_LONG: return "line too long";
-    case HTTP_E_TOO_MANY: return "too many header lines or interim responses";
-    case HTTP_E_LENGTH: return "bad or conflicting Content-Length";
-    case HTTP_E_TRANSFER_ENCODING: return "unsupported Transfer-Encoding";
-    case HTTP_E_CHUNK: return "bad chunked encoding";
-    case HTTP_E_TRUNCATED: return "connection closed inside the response";
-    case HTTP_E_NO_RESPONSE: return "connection closed without a response";
-    default: return "unknown";
-    }
-}
 
 /* ---- characters ----------------------------------------------------------- */
 
@@ -63,7 +41,7 @@ static bool is_alnum(unsigned c)
 /* RFC 9110 tchar */
 static bool is_tchar(unsigned c)
 {
-    return is_alnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", (int)c) != NULL);
+    return is_alnum(c) || (c != 0 && strchr(GRAMMAR_TCHARS, (int)c) != NULL);
 }
 
 /* What a field value, reason phrase or chunk extension may hold: HTAB, SP,
@@ -135,61 +113,7 @@ static void put_u32(s_out_t *o, uint32_t v)
     put_n(o, d + sizeof d - n, n);
 }
 
-/* s is 1..max bytes, each alphanumeric or in extra. */
-static bool field_ok(const char *s, size_t max, const char *extra)
-{
-    if (s == NULL) {
-        return false;
-    }
-    size_t n = 0;
-    for (; s[n] != '\0'; n++) {
-        unsigned c = (unsigned char)s[n];
-        if (n == max || !(is_alnum(c) || strchr(extra, (int)c) != NULL)) {
-            return false;
-        }
-    }
-    return n > 0;
-}
-
-static bool prefix_ok(const char *s)
-{
-    if (s == NULL || s[0] == '\0') {
-        return true;
-    }
-    size_t n = 0;
-    while (s[n] != '\0') {
-        if (s[n] != '/' || n >= 128u) {
-            return false;
-        }
-        size_t seg = ++n;
-        while (s[n] != '\0' && s[n] != '/') {
-            unsigned c = (unsigned char)s[n];
-            if (n >= 128u || !(is_alnum(c) || c == '.' || c == '_' || c == '-')) {
-                return false;
-            }
-            n++;
-        }
-        if (n == seg) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool token_ok(const char *s, size_t max)
-{
-    if (s == NULL) {
-        return false;
-    }
-    size_t n = 0;
-    for (; s[n] != '\0'; n++) {
-        if (n == max || !is_tchar((unsigned char)s[n])) {
-            return false;
-        }
-    }
-    return n > 0;
-}
-
+/* 40 lower-case hex digits: HMAC-SHA1 as the signature header carries it. */
 static bool signature_ok(const char *s)
 {
     if (s == NULL) {
@@ -212,9 +136,11 @@ int http_request_build(char *out, size_t size, size_t *len, const http_request_t
     if (size > 0) {
         out[0] = '\0';
     }
-    if (!field_ok(r->host, 253u, ".-") || r->port == 0 || !prefix_ok(r->path_prefix) ||
-        !field_ok(r->org, 64u, "._-") || !field_ok(r->webhook, 64u, "_-") || !field_ok(r->api_version, 32u, ".-") ||
-        !token_ok(r->sig_header, 64u) || !signature_ok(r->signature) || !field_ok(r->version, 32u, ".+-")) {
+    if (!grammar_word(r->host, ".-", 1, 253u) || r->port == 0 ||
+        !(r->path_prefix == NULL || grammar_path_prefix(r->path_prefix, 128u)) || !grammar_word(r->org, "._-", 1, 64u) ||
+        !grammar_word(r->webhook, "_-", 1, 64u) || !grammar_word(r->api_version, ".-", 1, 32u) ||
+        !grammar_word(r->sig_header, GRAMMAR_TCHARS, 1, 64u) || !signature_ok(r->signature) ||
+        !grammar_word(r->version, ".+-", 1, 32u)) {
         return HTTP_E_ARG;
     }
     s_out_t o = {out, size, 0, size == 0};
@@ -261,29 +187,6 @@ int http_request_build(char *out, size_t size, size_t *len, const http_request_t
 }
 
 /* ---- HTTP-date (RFC 9110 section 5.6.7) ------------------------------------ */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 0). */
-static int32_t days_from_civil(int32_t y, int32_t m, int32_t d)
-{
-    y -= m <= 2;
-    int32_t era = y / 400;
-    int32_t yoe = y - era * 400;
-    int32_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The year of a day count since 1970 (days >= 0). */
-static int32_t year_from_days(int32_t z)
-{
-    z += 719468;
-    int32_t era = z / 146097;
-    int32_t doe = z - era * 146097;
-    int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int32_t mp = (5 * doy + 2) / 153;
-    return yoe + era * 400 + (mp >= 10 ? 1 : 0);
-}
 
 static int digits(const uint8_t *s, size_t n)
 {
@@ -334,12 +237,7 @@ static int32_t time_of_day(const uint8_t *s)
 
 static bool date_ok(int y, int m, int d)
 {
-    static const uint8_t dim[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > dim[m - 1]) {
-        return false;
-    }
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m != 2 || d <= 28 || leap;
+    return y >= 0 && m >= 1 && d >= 1 && calendar_valid(y, (unsigned)m, (unsigned)d);
 }
 
 /* An HTTP-date in any of its three forms into UTC seconds since 1970 (may be
@@ -394,7 +292,7 @@ static bool http_date(const uint8_t *s, size_t n, uint64_t now_s, int64_t *t)
         /* RFC 9110: a two-digit year more than 50 years in the future is the
          * most recent past year with those digits. */
         uint64_t days = now_s / 86400u;
-        int32_t now_year = year_from_days(days > 3000000u ? 3000000 : (int32_t)days);
+        int32_t now_year = (int32_t)calendar_date(days > 3000000u ? 3000000 : (int64_t)days).year;
         y = (int)(now_year - now_year % 100 + yy);
         if (y > now_year + 50) {
             y -= 100;
@@ -403,7 +301,7 @@ static bool http_date(const uint8_t *s, size_t n, uint64_t now_s, int64_t *t)
     if (tod < 0 || !date_ok(y, m, d)) {
         return false;
     }
-    *t = (int64_t)days_from_civil(y, m, d) * 86400 + tod;
+    *t = calendar_days(y, (unsigned)m, (unsigned)d) * 86400 + tod;
     return true;
 }
 

@@ -41,13 +41,11 @@
  *
  * Responses to HEAD do not exist here: the device only POSTs.
  *
- * Cost (arm-none-eabi-gcc 12, -mcpu=cortex-m3 -mthumb -Os): 5.0 KB of flash
- * for http.o (4.1 KB of code, 0.9 KB of constant text), plus json.c (about
- * 5.4 KB), which http_classify uses; no static RAM.  sizeof(http_parser_t) is
- * 2,104 bytes, 2,048 of them the kept body, which also serves as the line
- * buffer while the header section is read.  Stack: http_parse and
- * http_request_build under 100 bytes; http_classify, for a 500 only, json.c's
- * (about 1.5 KB, its token array).
+ * Memory: no static RAM and nothing allocated here; an http_parser_t holds
+ * the kept body (HTTP_BODY_KEEP bytes), which also serves as the line buffer
+ * while the header section is read, and its caller decides where it lives
+ * (https.c takes it from the heap once the connection is open).  Stack:
+ * small and bounded; http_webhook_exception adds json.c's validation.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -116,8 +114,6 @@ typedef enum {
     HTTP_E_NO_RESPONSE = -12        /* the connection closed before any response byte */
 } http_status_t;
 
-/* A short fixed text for a status (or "unknown"); never NULL. */
-const char *http_strerror(int status);
 
 /* ---- the request head (spec section 4) ------------------------------------ */
 

@@ -924,36 +924,6 @@ int json_merge_shallow(const char *base, size_t base_len, const char *over, size
     return JSON_OK;
 }
 
-int json_object_append(char *obj, size_t obj_size, size_t *obj_len, const char *member, size_t member_len)
-{
-    size_t n;
-    bool empty;
-    if (obj == NULL || obj_len == NULL || (member == NULL && member_len > 0)) {
-        return JSON_E_ARG;
-    }
-    n = *obj_len;
-    if (n < 2 || n >= obj_size || obj[0] != '{' || obj[n - 1] != '}') {
-        return JSON_E_ARG;
-    }
-    empty = obj[n - 2] == '{';
-    if (member_len == 0) {
-        return JSON_OK;
-    }
-    if (obj_size - n <= member_len + (empty ? 0u : 1u)) {
-        return JSON_E_OVERFLOW;
-    }
-    n--; /* over the '}' */
-    if (!empty) {
-        obj[n++] = ',';
-    }
-    memcpy(obj + n, member, member_len);
-    n += member_len;
-    obj[n++] = '}';
-    obj[n] = '\0';
-    *obj_len = n;
-    return JSON_OK;
-}
-
 /* Decodes the string body s[a..b) (valid) into out (size > 0), cut to fit and
  * NUL-terminated; returns the full decoded length. */
 static size_t decode_body(const char *s, size_t a, size_t b, char *out, size_t size, bool *has_nul)

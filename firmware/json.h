@@ -110,15 +110,6 @@ int json_minify(const char *text, size_t len, char *out, size_t out_size, size_t
 int json_merge_shallow(const char *base, size_t base_len, const char *over, size_t over_len, char *out, size_t out_size,
                        size_t *out_len);
 
-/* Appends one member to a minified object: obj[0..*obj_len) must end with '}'
- * (as json_minify and json_merge_shallow leave it); member[0..member_len) is
- * the raw text `"name":value`, which is inserted before that '}' with a ','
- * when the object is not empty, and *obj_len is updated.  The member text is
- * not checked: the caller builds it (this is how the request body gets
- * `"port_context":{...}` and `"device":{...}` after the merged properties).
- * NUL-terminates; JSON_E_OVERFLOW (obj untouched) when it does not fit in
- * obj_size, JSON_E_ARG when obj does not end with '}'. */
-int json_object_append(char *obj, size_t obj_size, size_t *obj_len, const char *member, size_t member_len);
 
 /* Calls fn for each top-level member of text, in order, after validating it
  * as json_validate_object does (err as there; fn is not called at all when

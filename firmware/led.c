@@ -41,12 +41,6 @@ void led_init(void)
     }
 }
 
-void led_set_base(led_pattern_t pattern)
-{
-    s_base = pattern;
-    s_base_fn = NULL;
-}
-
 void led_set_base_fn(led_pattern_t (*fn)(void))
 {
     s_base_fn = fn;

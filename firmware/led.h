@@ -22,7 +22,6 @@ typedef enum {
 } led_pattern_t;
 
 void led_init(void);
-void led_set_base(led_pattern_t pattern);
 /* Or a function that says the steady state whenever it is needed, so the
  * pattern (and `status led=`) always matches the device's state. */
 void led_set_base_fn(led_pattern_t (*fn)(void));

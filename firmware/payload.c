@@ -7,6 +7,8 @@
 #include "mbedtls/md.h"
 #include "wallclock.h"
 
+const char *const payload_reserved_names[] = {"port_context", "device", NULL};
+
 
 void payload_format_run_id(const char *device_id, uint32_t boot, uint32_t seq, char *out, size_t size)
 {

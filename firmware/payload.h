@@ -15,6 +15,10 @@
 #define PAYLOAD_ID_MAX 32u
 #define PAYLOAD_IDENT_MAX 128u
 
+/* The top-level member names the body writes itself, refused in an action's
+ * properties and in trigger-time JSON (NULL-terminated, for json.h). */
+extern const char *const payload_reserved_names[];
+
 /* What a press fixes (spec section 4, "What is fixed when"). */
 typedef struct {
     char action[33];

@@ -711,15 +711,3 @@ uint32_t tls_longest_step_ms(void)
     return s.longest_step_ms;
 }
 
-bool tls_resumed(void)
-{
-    return s.resumed;
-}
-
-const char *tls_version(void)
-{
-    if (s.state != S_OPEN) {
-        return "-";
-    }
-    return mbedtls_ssl_get_version_number(&s.ssl) == MBEDTLS_SSL_VERSION_TLS1_3 ? "1.3" : "1.2";
-}

@@ -42,7 +42,5 @@ void tls_forget_session(void);
  * interrupts go on), whether the current or last connection was resumed, and
  * the TLS version it uses ("1.2", "1.3", or "-"). */
 uint32_t tls_longest_step_ms(void);
-bool tls_resumed(void);
-const char *tls_version(void);
 
 #endif

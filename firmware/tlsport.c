@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "hal_board.h"
 #include "hal_time.h"
 #include "mbedtls/platform.h"
@@ -66,8 +67,6 @@ time_t tlsport_time(time_t *t)
     return now;
 }
 
-/* Howard Hinnant's civil_from_days (proleptic Gregorian calendar), for days
- * since 1970-01-01 >= 0. */
 struct tm *mbedtls_platform_gmtime_r(const mbedtls_time_t *tt, struct tm *tm_buf)
 {
     /* 253402300799 is 9999-12-31T23:59:59Z, the last second X.509 can name. */
@@ -77,27 +76,16 @@ struct tm *mbedtls_platform_gmtime_r(const mbedtls_time_t *tt, struct tm *tm_buf
     int64_t t = (int64_t)*tt;
     int64_t days = t / 86400;
     int64_t secs = t % 86400;
-
-    int64_t z = days + 719468;
-    int64_t era = z / 146097;
-    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365], from March 1 */
-    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11], March = 0 */
-    int64_t mday = doy - (153 * mp + 2) / 5 + 1;
-    int64_t mon = mp < 10 ? mp + 3 : mp - 9; /* [1, 12] */
-    int64_t year = yoe + era * 400 + (mon <= 2);
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    static const int16_t s_before_month[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    calendar_date_t date = calendar_date(days);
 
     memset(tm_buf, 0, sizeof *tm_buf);
     tm_buf->tm_sec = (int)(secs % 60);
     tm_buf->tm_min = (int)(secs / 60 % 60);
     tm_buf->tm_hour = (int)(secs / 3600);
-    tm_buf->tm_mday = (int)mday;
-    tm_buf->tm_mon = (int)mon - 1;
-    tm_buf->tm_year = (int)(year - 1900);
+    tm_buf->tm_mday = (int)date.day;
+    tm_buf->tm_mon = (int)date.month - 1;
+    tm_buf->tm_year = (int)(date.year - 1900);
     tm_buf->tm_wday = (int)((days + 4) % 7); /* 1970-01-01 was a Thursday */
-    tm_buf->tm_yday = s_before_month[mon - 1] + (int)mday - 1 + (leap && mon > 2 ? 1 : 0);
+    tm_buf->tm_yday = (int)(days - calendar_days(date.year, 1, 1));
     return tm_buf;
 }

@@ -5,10 +5,13 @@
  *
  * The memory is the C library's heap (newlib-nano's malloc), which the
  * board's linker script gives all the RAM that nothing else needs
- * (hal_board.h's hal_heap_*): nothing else in the firmware calls malloc
- * except through mbedtls_calloc, and lwIP has its own.  newlib-nano keeps 4
- * to 8 bytes per block where mbedTLS's own memory_buffer_alloc keeps 32,
- * and a certificate with 150 names is 150 small blocks.
+ * (hal_board.h's hal_heap_*).  The firmware's own blocks (the HTTPS
+ * exchange's request and parser, the saved TLS session) come through
+ * mbedtls_calloc too, so the counts below see every allocation but the
+ * store's RAM-only fallback (no medium at all); lwIP has its own pools.
+ * newlib-nano keeps 4 to 8 bytes per block where mbedTLS's own
+ * memory_buffer_alloc keeps 32, and a certificate with 150 names is 150
+ * small blocks.
  */
 #ifndef TLSPORT_H
 #define TLSPORT_H

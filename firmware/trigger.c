@@ -38,8 +38,6 @@ bool trigger_configured(void)
     return s_configured;
 }
 
-static const char *const s_reserved[] = {"port_context", "device", NULL};
-
 trigger_status_t trigger_create(const char *action, const char *json, size_t json_len, const char *button,
                                 const char *press, uint64_t press_uptime_ms, char *run_id, size_t run_id_size,
                                 const char **why)
@@ -67,7 +65,7 @@ trigger_status_t trigger_create(const char *action, const char *json, size_t jso
             *why = "json longer than 256 bytes";
             return TRIGGER_BAD_JSON;
         }
-        if (json_check_reserved(json, json_len, s_reserved, &err) != JSON_OK) {
+        if (json_check_reserved(json, json_len, payload_reserved_names, &err) != JSON_OK) {
             snprintf(s_why, sizeof s_why, "json %s", err.why);
             *why = s_why;
             return TRIGGER_BAD_JSON;

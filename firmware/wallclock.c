@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "events.h"
 #include "hal_time.h"
 
@@ -30,11 +31,6 @@ void wallclock_init(void)
     s_state = WALLCLOCK_UNSYNCED;
     s_offset_ms = 0;
     s_first_offset_ms = 0;
-}
-
-wallclock_state_t wallclock_state(void)
-{
-    return s_state;
 }
 
 const char *wallclock_state_name(void)
@@ -136,41 +132,14 @@ void wallclock_set_manual(uint64_t utc_ms)
     set_offset((int64_t)utc_ms - (int64_t)hal_uptime_ms(), WALLCLOCK_MANUAL);
 }
 
-/* Howard Hinnant's days_from_civil / civil_from_days, for the proleptic
- * Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153u * (m + (m > 2 ? -3 : 9)) + 2u) / 5u + d - 1u;
-    unsigned doe = yoe * 365u + yoe / 4u - yoe / 100u + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
-    unsigned doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
-    unsigned mp = (5u * doy + 2u) / 153u;
-    *d = doy - (153u * mp + 2u) / 5u + 1u;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 void wallclock_format(uint64_t utc_ms, char out[WALLCLOCK_ISO_LEN])
 {
     uint64_t secs = utc_ms / 1000u;
-    int64_t y;
-    unsigned mo, d;
-    civil_from_days((int64_t)(secs / 86400u), &y, &mo, &d);
+    calendar_date_t date = calendar_date((int64_t)(secs / 86400u));
     unsigned sod = (unsigned)(secs % 86400u);
     /* Sized for any unsigned the compiler can imagine; the real text is 24. */
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)y, mo, d, sod / 3600u,
+    snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)date.year, date.month, date.day, sod / 3600u,
              sod / 60u % 60u, sod % 60u, (unsigned)(utc_ms % 1000u));
     memcpy(out, tmp, WALLCLOCK_ISO_LEN - 1);
     out[WALLCLOCK_ISO_LEN - 1] = '\0';
@@ -203,7 +172,6 @@ static bool literal(const char **s, char c)
 
 bool wallclock_parse(const char *s, uint64_t *utc_ms)
 {
-    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     unsigned y, mo, d, h, mi, sec, ms = 0;
     if (!digits(&s, 4, &y) || !literal(&s, '-') || !digits(&s, 2, &mo) || !literal(&s, '-') ||
         !digits(&s, 2, &d) || !literal(&s, 'T') || !digits(&s, 2, &h) || !literal(&s, ':') ||
@@ -225,12 +193,10 @@ bool wallclock_parse(const char *s, uint64_t *utc_ms)
     if (!literal(&s, 'Z') || *s != '\0') {
         return false;
     }
-    bool leap = (y % 4u == 0 && y % 100u != 0) || y % 400u == 0;
-    if (y < 2000 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
-        h > 23 || mi > 59 || sec > 59) {
+    if (y < 2000 || y > 2099 || !calendar_valid(y, mo, d) || h > 23 || mi > 59 || sec > 59) {
         return false;
     }
-    int64_t days = days_from_civil((int64_t)y, mo, d);
+    int64_t days = calendar_days(y, mo, d);
     *utc_ms = ((uint64_t)days * 86400u + h * 3600u + mi * 60u + sec) * 1000u + ms;
     return true;
 }

@@ -40,7 +40,6 @@ typedef enum {
 } wallclock_ntp_t;
 
 void wallclock_init(void);
-wallclock_state_t wallclock_state(void);
 const char *wallclock_state_name(void); /* synced, manual, suspect, unsynced */
 /* A step is held: SNTP should ask again sooner than its hourly update. */
 bool wallclock_suspect(void);

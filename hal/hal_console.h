@@ -19,8 +19,6 @@ size_t hal_console_read(uint8_t *buf, size_t max);
  * (less than len when the transmit buffer is full).  Never blocks. */
 size_t hal_console_write(const uint8_t *buf, size_t len);
 
-/* Bytes that hal_console_write would accept right now. */
-size_t hal_console_tx_space(void);
 
 /* Blocks until everything queued has left the UART (used before a reset). */
 void hal_console_flush(void);

@@ -38,9 +38,5 @@ int hal_entropy_init(void);
  * With a working source, len 0 succeeds without touching buf (NULL is fine). */
 int hal_entropy_read(void *buf, size_t len);
 
-/* What backs the source, for status lines: "host" (the host's /dev/urandom
- * through semihosting), "trng" (an on-chip hardware generator), "none"
- * (absent, or init not called yet).  A source that failed keeps its kind. */
-const char *hal_entropy_kind(void);
 
 #endif

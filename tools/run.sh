@@ -29,7 +29,9 @@ qmp="$dir/qmp.sock"
 con="$dir/console.sock"
 rm -f "$qmp" "$con"
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+# pids are the programs themselves (their output filters are process
+# substitutions, which end when the program does), so the wait ends.
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; }
 trap cleanup EXIT
 
 if [ "$real" = 1 ]; then
@@ -50,7 +52,7 @@ else
     "$py" "$root/tools/webhook_emulator.py" --cert "$pki/chain.pem" --key "$pki/leaf.key" --port 8443 \
         --webhook "demo-org/port_trigger=$demo_secret" --project demo-org/demo \
         --pat "demo-org=$demo_pat" --runs succeeded,queued=3,running=8 \
-        2>&1 | sed -u 's/^/  [azure emulator] /; s/$/\r/' &
+        > >(sed -u 's/^/  [azure emulator] /; s/$/\r/') 2>&1 &
     pids+=($!)
     "$py" "$root/tools/netservers.py" dns --port 5353 --quiet --record dev.azure.com=10.0.2.2 \
         --record pool.ntp.org=10.0.2.2 >"$dir/dns.log" 2>&1 &
@@ -70,9 +72,16 @@ fi
 
 cd "$dir"
 net=(-nic user,model=stellaris,id=net0)
+# QEMU 7.2 prints "Timer with period zero, disabling" while it creates the
+# lm3s6965evb machine, before any guest instruction runs (with no kernel
+# too): a remark about its own timer model, not the firmware's doing.  That
+# line and QEMU's note that this script's cleanup stopped it are kept out of
+# the demo; every other QEMU message still shows.
 qemu-system-arm -M lm3s6965evb -kernel "$elf" -display none -monitor none \
     -chardev "socket,id=con,path=$con,server=on,wait=off" -serial chardev:con \
-    -qmp "unix:$qmp,server=on,wait=off" -semihosting-config enable=on,target=native "${net[@]}" &
+    -qmp "unix:$qmp,server=on,wait=off" -semihosting-config enable=on,target=native "${net[@]}" \
+    2> >(grep --line-buffered -vx -e 'Timer with period zero, disabling' \
+              -e 'qemu-system-arm: terminating on signal 15 from pid [0-9]* (bash)' >&2) &
 pids+=($!)
 for _ in $(seq 100); do [ -S "$con" ] && [ -S "$qmp" ] && break; sleep 0.1; done
 

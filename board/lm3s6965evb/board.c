@@ -132,11 +132,6 @@ size_t hal_console_write(const uint8_t *buf, size_t len)
     return n;
 }
 
-size_t hal_console_tx_space(void)
-{
-    return ringbuf_free(&s_tx);
-}
-
 void hal_console_flush(void)
 {
     /* ~18 ms per 2 KB at 115200 baud; the bound only guards a dead UART. */

@@ -64,7 +64,3 @@ int hal_entropy_read(void *buf, size_t len)
     return HAL_ENTROPY_OK;
 }
 
-const char *hal_entropy_kind(void)
-{
-    return s_fd >= 0 ? "host" : "none";
-}

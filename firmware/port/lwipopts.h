@@ -1,7 +1,8 @@
 /*
  * lwIP options: only what differs from lwIP's opt.h, each with its reason.
- * Budget on lm3s6965evb (64 KB RAM, most of it kept for TLS): lwIP's heap plus
- * pools at most 10 KB.  `make size` and the README show what they come to.
+ * On lm3s6965evb every byte lwIP keeps is a byte less for the TLS heap, so
+ * the pools are sized to one connection at a time; the README's RAM budget
+ * shows what they come to.
  */
 #ifndef LWIPOPTS_H
 #define LWIPOPTS_H

@@ -16,13 +16,13 @@
 
 # --- the targets and their sources ------------------------------------------
 FUZZ_SRCS_json := firmware/json.c
-FUZZ_SRCS_http := firmware/http.c firmware/retry.c firmware/transport.c firmware/json.c
+FUZZ_SRCS_http := firmware/http.c firmware/calendar.c firmware/grammar.c firmware/retry.c firmware/transport.c firmware/json.c
 # ca.c with the real mbedTLS (mk/mbedtls.mk, built once into an archive
 # with the library's own warnings, not ours)
-FUZZ_SRCS_pem = firmware/ca.c firmware/cmd_ca.c firmware/tlsport.c tests/fuzz/stub_hal.c $(FUZZ_MBEDTLS)
+FUZZ_SRCS_pem = firmware/ca.c firmware/calendar.c firmware/cmd_ca.c firmware/tlsport.c tests/fuzz/stub_hal.c $(FUZZ_MBEDTLS)
 FUZZ_CFLAGS_pem = $(MBEDTLS_CFLAGS)
 # the request body and its signature (payload.c with the real mbedTLS HMAC)
-FUZZ_SRCS_payload = firmware/payload.c firmware/json.c firmware/wallclock.c firmware/tlsport.c \
+FUZZ_SRCS_payload = firmware/payload.c firmware/calendar.c firmware/json.c firmware/wallclock.c firmware/tlsport.c \
                     tests/fuzz/stub_hal.c $(FUZZ_MBEDTLS)
 FUZZ_CFLAGS_payload = $(MBEDTLS_CFLAGS) -DPB_BUILD_EPOCH=0
 

@@ -109,7 +109,6 @@ size_t hal_console_write(const uint8_t *buf, size_t len)
     return len;
 }
 
-size_t hal_console_tx_space(void) { return 2048; }
 void hal_console_flush(void) {}
 uint32_t hal_console_rx_overruns(void) { return 0; }
 

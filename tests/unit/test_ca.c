@@ -487,13 +487,6 @@ static void config_reset_drops_added_anchors(void **state)
                               "b2 builtin Microsoft_RSA_Root_Certificate_Authority_2017\r\n"
                               "b3 builtin Microsoft_ECC_Root_Certificate_Authority_2017\r\n"
                               "OK builtin=on\r\n");
-    add_ok(CERT_SUB_CA, 1);
-    run_expect("ca builtin off\r\n", "OK builtin=off\r\n");
-    assert_int_equal(ca_reset(), 0);
-    assert_true(ca_builtin_enabled());
-    assert_false(store_has("ca.1"));
-    assert_false(store_has("ca.builtin"));
-    assert_int_equal(ca_reset(), 0); /* nothing left to drop */
 }
 
 /* ---- the TLS callbacks --------------------------------------------------------------- */

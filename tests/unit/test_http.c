@@ -1284,21 +1284,6 @@ static void eof_and_sticky_errors(void **state)
     }
 }
 
-static void strerror_texts(void **state)
-{
-    (void)state;
-    for (int s = HTTP_E_NO_RESPONSE; s <= HTTP_DONE; s++) {
-        const char *t = http_strerror(s);
-        assert_non_null(t);
-        assert_string_not_equal(t, "unknown");
-        for (int u = HTTP_E_NO_RESPONSE; u < s; u++) {
-            assert_string_not_equal(t, http_strerror(u));
-        }
-    }
-    assert_string_equal(http_strerror(HTTP_E_NO_RESPONSE - 1), "unknown");
-    assert_string_equal(http_strerror(HTTP_DONE + 1), "unknown");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1327,7 +1312,6 @@ int main(void)
         cmocka_unit_test(malformed_status_lines),
         cmocka_unit_test(malformed_headers),
         cmocka_unit_test(eof_and_sticky_errors),
-        cmocka_unit_test(strerror_texts),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

@@ -622,54 +622,6 @@ static void merge_sizes_and_errors(void **state)
     assert_int_equal(json_validate_object(big, n, NULL), JSON_E_TOKENS);
 }
 
-static void append_members(void **state)
-{
-    (void)state;
-    char buf[40];
-    size_t n;
-    strcpy(buf, "{}");
-    n = 2;
-    assert_int_equal(json_object_append(buf, sizeof buf, &n, "\"p\":1", 5), JSON_OK);
-    assert_string_equal(buf, "{\"p\":1}");
-    assert_int_equal(n, 7);
-    assert_int_equal(json_object_append(buf, sizeof buf, &n, "\"d\":{\"id\":\"x\"}", 14), JSON_OK);
-    assert_string_equal(buf, "{\"p\":1,\"d\":{\"id\":\"x\"}}");
-    assert_int_equal(n, 22);
-    assert_int_equal(json_validate_object(buf, n, NULL), JSON_OK);
-    /* an empty member changes nothing */
-    assert_int_equal(json_object_append(buf, sizeof buf, &n, "", 0), JSON_OK);
-    assert_int_equal(n, 22);
-    /* exactly full: 22 + 1 + 5 = 28 bytes, 29 with the terminator */
-    assert_int_equal(json_object_append(buf, 28, &n, "\"q\":2", 5), JSON_E_OVERFLOW);
-    assert_string_equal(buf, "{\"p\":1,\"d\":{\"id\":\"x\"}}");
-    assert_int_equal(n, 22);
-    assert_int_equal(json_object_append(buf, 29, &n, "\"q\":2", 5), JSON_OK);
-    assert_int_equal(n, 28);
-    assert_int_equal(json_validate_object(buf, n, NULL), JSON_OK);
-    /* an empty object into a buffer with room for exactly one member */
-    char small[8] = "{}";
-    n = 2;
-    assert_int_equal(json_object_append(small, sizeof small, &n, "\"a\":10", 6), JSON_E_OVERFLOW);
-    assert_int_equal(json_object_append(small, sizeof small, &n, "\"a\":1", 5), JSON_OK);
-    assert_string_equal(small, "{\"a\":1}");
-    /* not an object */
-    char bad[8] = "[]";
-    n = 2;
-    assert_int_equal(json_object_append(bad, sizeof bad, &n, "1", 1), JSON_E_ARG);
-    n = 1;
-    assert_int_equal(json_object_append(small, sizeof small, &n, "1", 1), JSON_E_ARG);
-    n = 8;
-    assert_int_equal(json_object_append(small, sizeof small, &n, "1", 1), JSON_E_ARG);
-    assert_int_equal(json_object_append(NULL, 8, &n, "1", 1), JSON_E_ARG);
-    /* how the request body is built: merge, then the device's own members */
-    char body[128];
-    assert_int_equal(json_merge_shallow("{\"env\":\"prod\"}", 14, "{\"x\":1}", 7, body, sizeof body, &n), JSON_OK);
-    assert_int_equal(json_object_append(body, sizeof body, &n, "\"port_context\":{\"runId\":\"r\"}", 28), JSON_OK);
-    assert_int_equal(json_object_append(body, sizeof body, &n, "\"device\":{\"id\":\"d\"}", 19), JSON_OK);
-    assert_string_equal(body, "{\"env\":\"prod\",\"x\":1,\"port_context\":{\"runId\":\"r\"},\"device\":{\"id\":\"d\"}}");
-    assert_int_equal(json_validate_object(body, n, NULL), JSON_OK);
-}
-
 typedef struct {
     char log[512];
     size_t len;
@@ -789,7 +741,6 @@ int main(void)
         cmocka_unit_test(reserved_names),
         cmocka_unit_test(merge_semantics),
         cmocka_unit_test(merge_sizes_and_errors),
-        cmocka_unit_test(append_members),
         cmocka_unit_test(each_member),
         cmocka_unit_test(string_decode),
     };
