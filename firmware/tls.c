@@ -382,12 +382,18 @@ static void release(void)
         tcp_arg(s.pcb, NULL);
         tcp_recv(s.pcb, NULL);
         tcp_err(s.pcb, NULL);
-        /* A closing connection may linger (FIN_WAIT, TIME_WAIT) while the
-         * peer takes its time; at the lowest priority lwIP reclaims it
-         * whenever a new connection needs its control block (there are
-         * only MEMP_NUM_TCP_PCB of them). */
-        tcp_setprio(s.pcb, TCP_PRIO_MIN);
-        if (tcp_close(s.pcb) != ERR_OK) {
+        if (keep) {
+            /* An orderly close may linger (FIN_WAIT, TIME_WAIT) while the
+             * peer takes its time; at the lowest priority lwIP reclaims it
+             * whenever a new connection needs its control block (there are
+             * only MEMP_NUM_TCP_PCB of them). */
+            tcp_setprio(s.pcb, TCP_PRIO_MIN);
+            if (tcp_close(s.pcb) != ERR_OK) {
+                tcp_abort(s.pcb);
+            }
+        } else {
+            /* A connection that failed before it was open (connect, TLS)
+             * is of no further use: reset, so it holds nothing. */
             tcp_abort(s.pcb);
         }
         s.pcb = NULL;

@@ -101,6 +101,11 @@ what the answer would otherwise have been):
   404               Azure's 404 for an unknown project (TF200016 envelope)
   close-after       the normal answer without "Connection: close", then
                     close_notify and close
+  linger            the normal answer with "Connection: close", after which
+                    the server never closes: the client's close_notify and
+                    FIN are acknowledged (by the kernel) and left unanswered
+                    until the emulator stops, as a half-dead peer or a
+                    middlebox does, so the client's side stays in FIN_WAIT
   none              no fault
 
   Every mode takes `,times=N` (applies to the next N requests, then none).
@@ -305,11 +310,11 @@ def _vss(type_key, namespace="Microsoft.VisualStudio.Services.WebApi"):
 # Fault modes
 
 FAULT_MODES = ("status", "429", "503", "500-plain", "500-json", "203-html", "drop", "reset", "truncated",
-               "tls-alert", "hang", "slow-headers", "big-record", "chunked", "close-after", "401", "404")
+               "tls-alert", "hang", "slow-headers", "big-record", "chunked", "close-after", "linger", "401", "404")
 # Faults after which Azure has still queued the run: the request reached it,
 # only the answer was lost or slowed (or is a 2xx anyway).
 _RUN_STARTS = ("drop", "reset", "truncated", "hang", "slow-headers", "big-record", "chunked",
-               "close-after")
+               "close-after", "linger")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1828,7 +1833,7 @@ class WebhookEmulator:
                 return "fault truncated: closed half-way through the head"
             if mode == "hang":
                 return self._hang(tls)
-            close = not keep
+            close = not keep or mode == "linger"
             if mode == "slow-headers":
                 head = self._head_bytes(answer, close)
                 for i in range(0, len(head), fault.chunk):
@@ -1851,6 +1856,9 @@ class WebhookEmulator:
             if mode == "close-after":
                 _close_notify(tls)
                 return "fault close-after: closed after answering"
+            if mode == "linger":
+                self._stop_evt.wait()
+                return "fault linger: held open until the emulator stopped"
         except (ssl.SSLError, OSError) as e:
             return f"send failed: {e}"
         if not keep:

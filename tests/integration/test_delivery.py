@@ -165,3 +165,20 @@ def test_without_entropy_tls_is_refused(tmp_path, pki):
             assert emu.tcp_accepts == 0
         finally:
             dev.close()
+
+
+def test_peers_that_never_close_do_not_use_up_connections(rig):
+    """Issue 12, finding 7: every answer says Connection: close and the server
+    then never closes its side, so each connection the device ends stays in
+    FIN_WAIT on the device (lwIP holds it 20 s).  lwIP has MEMP_NUM_TCP_PCB = 2
+    control blocks: the third and fourth triggers need one of those lingering
+    blocks back at once, and must still go out on their first attempt."""
+    rig.emu.fault = "linger"
+    for i in range(4):
+        _, _, final = rig.dev.command("trigger")
+        assert final.startswith("OK id="), final
+        run_id = final.split("=", 1)[1]
+        done = outcome(rig.dev, run_id)
+        assert done.startswith(f"EVT delivered id={run_id} attempt=1 status=200 "), (i, done)
+    assert len(rig.emu.connections) == 4
+    assert all(c.requests == 1 for c in rig.emu.connections)
