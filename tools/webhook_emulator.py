@@ -101,6 +101,13 @@ what the answer would otherwise have been):
   404               Azure's 404 for an unknown project (TF200016 envelope)
   close-after       the normal answer without "Connection: close", then
                     close_notify and close
+  stray             the normal answer (kept alive), then 1 s later an
+                    unsolicited "HTTP/1.1 200 OK" on the idle connection, as
+                    a confused server or proxy might: whatever comes next on
+                    that connection must not take it for its answer
+  408-idle          the normal answer (kept alive), then 1 s later an
+                    unsolicited 408 Request Timeout with Connection: close,
+                    close_notify and close, as proxies do to idle connections
   linger            the normal answer with "Connection: close", after which
                     the server never closes: the client's close_notify and
                     FIN are acknowledged (by the kernel) and left unanswered
@@ -310,11 +317,11 @@ def _vss(type_key, namespace="Microsoft.VisualStudio.Services.WebApi"):
 # Fault modes
 
 FAULT_MODES = ("status", "429", "503", "500-plain", "500-json", "203-html", "drop", "reset", "truncated",
-               "tls-alert", "hang", "slow-headers", "big-record", "chunked", "close-after", "linger", "401", "404")
+               "tls-alert", "hang", "slow-headers", "big-record", "chunked", "close-after", "linger", "stray", "408-idle", "401", "404")
 # Faults after which Azure has still queued the run: the request reached it,
 # only the answer was lost or slowed (or is a 2xx anyway).
 _RUN_STARTS = ("drop", "reset", "truncated", "hang", "slow-headers", "big-record", "chunked",
-               "close-after", "linger")
+               "close-after", "linger", "stray", "408-idle")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1859,6 +1866,15 @@ class WebhookEmulator:
             if mode == "linger":
                 self._stop_evt.wait()
                 return "fault linger: held open until the emulator stopped"
+            if mode in ("stray", "408-idle") and keep:
+                if self._stop_evt.wait(1.0):
+                    return "emulator stopped"
+                if mode == "stray":
+                    tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                    return None
+                tls.sendall(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                _close_notify(tls)
+                return "fault 408-idle: closed the idle connection"
         except (ssl.SSLError, OSError) as e:
             return f"send failed: {e}"
         if not keep:

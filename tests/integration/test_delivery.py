@@ -5,6 +5,7 @@ the private namespace: the device reaches the emulator, DNS and time servers
 at 10.0.2.2."""
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -182,3 +183,29 @@ def test_peers_that_never_close_do_not_use_up_connections(rig):
         assert done.startswith(f"EVT delivered id={run_id} attempt=1 status=200 "), (i, done)
     assert len(rig.emu.connections) == 4
     assert all(c.requests == 1 for c in rig.emu.connections)
+
+
+@pytest.mark.parametrize("fault", ["stray", "408-idle", "close-after"])
+def test_what_arrives_on_an_idle_connection_is_never_an_answer(rig, fault):
+    """Spec section 5, last bullet (issue 11's lost trigger): after the first
+    answer, the kept-alive connection gets a stray 200, an unsolicited 408 and
+    close, or a plain close while idle.  The next trigger goes out on a new
+    connection, on its first attempt, and is delivered only because the
+    server accepted it (the emulator logs both requests as accepted, the
+    first with the fault that followed its answer)."""
+    rig.emu.fault = f"{fault},times=1"
+    ids = []
+    for _ in range(2):
+        _, _, final = rig.dev.command("trigger")
+        assert final.startswith("OK id="), final
+        ids.append(final.split("=", 1)[1])
+        done = outcome(rig.dev, ids[-1])
+        assert done.startswith(f"EVT delivered id={ids[-1]} attempt=1 status=200 "), (fault, done)
+        if len(ids) == 1:
+            # the idle connection's surprise comes 1 s after the answer
+            time.sleep(2.0)
+    assert rig.emu.wait_for_requests(2, timeout=5)
+    got = [(r.json["port_context"]["runId"], r.verdict, r.check) for r in rig.emu.requests]
+    assert got == [(ids[0], f"fault:{fault}", "accepted"), (ids[1], "accepted", "accepted")]
+    assert len(rig.emu.connections) == 2
+    assert rig.emu.connections[1].requests == 1
