@@ -52,7 +52,7 @@ class NetRig:
 
     def __init__(self, pki, webhooks, host_name=DEFAULT_HOST, listen=LOOPBACK, device_ip=QEMU_HOST,
                  chain="chain.pem", key="leaf.key", ports=(0, 0, 0), lan=False, versions="both",
-                 max_record=None, tickets=True, resumption=True, require_sni=True,
+                 max_record=None, tickets=True, resumption=True, require_sni=True, groups=None,
                  projects=(), pats=None, run_plan=None, clock=None):
         self.pki = pki
         self.host_name = host_name
@@ -64,7 +64,8 @@ class NetRig:
         self.emu = WebhookEmulator(self.pki_file(chain), self.pki_file(key), port=ports[0],
                                    host=listen, webhooks=webhooks, lan=lan, min_version=min_version,
                                    max_version=max_version, max_record=max_record, tickets=tickets,
-                                   resumption=resumption, require_sni=require_sni, projects=self.projects,
+                                   resumption=resumption, require_sni=require_sni, groups=groups,
+                                   projects=self.projects,
                                    pats=self.pats, run_plan=run_plan, clock=clock)
         self.dns = DnsServer({host_name: device_ip}, port=ports[1], host=listen, lan=lan)
         self.ntp = SntpServer(port=ports[2], host=listen, lan=lan)

@@ -513,6 +513,7 @@ class MaxRecordUnavailable(RuntimeError):
 
 
 _SSL_CTRL_SET_MAX_SEND_FRAGMENT = 52     # openssl/ssl.h
+_SSL_CTRL_SET_GROUPS_LIST = 92
 _libssl = None
 
 
@@ -545,15 +546,11 @@ def _loaded_libssl():
     return _libssl
 
 
-def set_max_send_fragment(ctx, size):
-    """Caps the plaintext of every record sent on connections made from the
-    ssl.SSLContext `ctx` at `size` bytes (OpenSSL's
-    SSL_CTX_set_max_send_fragment; 512..16384).  CPython's PySSLContext is
-    PyObject_HEAD followed by the SSL_CTX pointer; the pointer found there is
-    used only once OpenSSL reads the same options from it as Python does.
+def _ssl_ctx_pointer(ctx):
+    """The SSL_CTX behind the ssl.SSLContext `ctx`.  CPython's PySSLContext
+    is PyObject_HEAD followed by the SSL_CTX pointer; the pointer found there
+    is used only once OpenSSL reads the same options from it as Python does.
     Raises MaxRecordUnavailable when any of that does not hold."""
-    if not MAX_RECORD_MIN <= int(size) <= BIG_RECORD:
-        raise ValueError(f"max_record {size}: OpenSSL takes {MAX_RECORD_MIN}..{BIG_RECORD}")
     lib = _loaded_libssl()
     if not isinstance(ctx, ssl.SSLContext) or type(ctx).__basicsize__ < object.__basicsize__ + ctypes.sizeof(
             ctypes.c_void_p):
@@ -572,8 +569,28 @@ def set_max_send_fragment(ctx, size):
                                            "(CPython's PySSLContext layout changed?)")
     finally:
         ctx.options = saved
+    return lib, ptr
+
+
+def set_max_send_fragment(ctx, size):
+    """Caps the plaintext of every record sent on connections made from the
+    ssl.SSLContext `ctx` at `size` bytes (OpenSSL's
+    SSL_CTX_set_max_send_fragment; 512..16384)."""
+    if not MAX_RECORD_MIN <= int(size) <= BIG_RECORD:
+        raise ValueError(f"max_record {size}: OpenSSL takes {MAX_RECORD_MIN}..{BIG_RECORD}")
+    lib, ptr = _ssl_ctx_pointer(ctx)
     if lib.SSL_CTX_ctrl(ptr, _SSL_CTRL_SET_MAX_SEND_FRAGMENT, int(size), None) != 1:
         raise MaxRecordUnavailable(f"SSL_CTX_set_max_send_fragment({size}) refused")
+
+
+def set_groups(ctx, groups):
+    """The key exchange groups the server accepts, in its order of
+    preference, as OpenSSL names them ("P-256:P-384" is Azure Front Door's
+    pair; OpenSSL's default also has X25519).  A TLS 1.3 client whose key
+    share is for another group then gets a HelloRetryRequest."""
+    lib, ptr = _ssl_ctx_pointer(ctx)
+    if lib.SSL_CTX_ctrl(ptr, _SSL_CTRL_SET_GROUPS_LIST, 0, ctypes.c_char_p(groups.encode())) != 1:
+        raise MaxRecordUnavailable(f"SSL_CTX_set1_groups_list({groups!r}) refused")
 
 
 def server_flight_records(ctx, server_hostname="dev.azure.com"):
@@ -841,7 +858,7 @@ class WebhookEmulator:
                  sig_header=SIG_HEADER, api_version=API_VERSION, path_prefix="", fault=None,
                  expect_host=None, require_sni=True, refuse_mfl=True, ciphers=CIPHERS,
                  min_version=ssl.TLSVersion.TLSv1_2, max_version=ssl.TLSVersion.TLSv1_3,
-                 max_record=None, tickets=True, resumption=True,
+                 max_record=None, tickets=True, resumption=True, groups=None,
                  idle_timeout=120.0, request_timeout=30.0, handshake_timeout=30.0,
                  on_request=None, on_connection=None, verbose=False, lan=False,
                  projects=(), pats=None, job_tokens=None, run_plan=None, clock=None, on_run=None):
@@ -870,7 +887,7 @@ class WebhookEmulator:
         self.errors = []            # exceptions raised while serving (bugs)
         self._ciphers = ciphers
         self._tls = {"min_version": min_version, "max_version": max_version, "max_record": max_record,
-                     "tickets": bool(tickets), "resumption": bool(resumption)}
+                     "tickets": bool(tickets), "resumption": bool(resumption), "groups": groups}
         self._checked_caps = set()  # max_record values seen to take effect
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -933,6 +950,8 @@ class WebhookEmulator:
         # spans many, as behind some front ends).  A client asking for
         # max_fragment_length is refused before OpenSSL sees it
         # (refuse_mfl), because OpenSSL would honour it and Azure does not.
+        if tls["groups"] is not None:
+            set_groups(ctx, tls["groups"])
         cap = tls["max_record"]
         if cap is not None:
             set_max_send_fragment(ctx, cap)

@@ -197,8 +197,9 @@ time_t tlsport_time(time_t *t);
 
 #define MBEDTLS_ECP_C
 /* Offered in this order (tls.c sets it with mbedtls_ssl_conf_groups()):
- * x25519 (fastest, smallest), P-256, then P-384 for servers that insist;
- * P-256 and P-384 also for ECDSA certificates. */
+ * P-256 (Azure's front end takes only P-256 and P-384), x25519 (the fastest)
+ * for servers that prefer it, P-384; P-256 and P-384 also for ECDSA
+ * certificates. */
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED

@@ -132,6 +132,26 @@ def test_both_versions_offered_the_server_picks_1_3(tmp_path):
         r.close()
 
 
+@pytest.mark.parametrize("chain", ["a", "b"])
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_azure_front_door_groups(tmp_path, chain, version):
+    """A server that accepts only P-256 and P-384 for the key exchange, as
+    Azure Front Door does (azure-webhook.md): the handshake completes under
+    each version, with the chain of today and of 2026, and its heap figures
+    are recorded."""
+    r = rig_for(tmp_path, chain, versions=version, groups="P-256:P-384")
+    try:
+        run_id = trigger(r.dev)
+        done, reason = attempt(r.dev, run_id)
+        record(f"{chain}, P-256/P-384 server", version, r.dev.status(), done, reason)
+        assert reason is None, done
+        assert done.startswith(f"EVT delivered id={run_id} attempt=1 status=200 "), done
+        conn = last_connection(r)
+        assert conn.tls_version == NAME[version] and conn.handshake_ok
+    finally:
+        r.close()
+
+
 @pytest.mark.parametrize("version", ["1.2", "1.3"])
 def test_ecdsa_chain(tmp_path, version):
     """P-384 root and issuing CA, P-256 leaf (ECDHE-ECDSA in TLS 1.2)."""
