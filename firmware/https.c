@@ -246,6 +246,14 @@ void https_end(void)
     x.state = X_IDLE;
 }
 
+void https_abort(void)
+{
+    if (x.state != X_IDLE) {
+        op_close();
+        https_end();
+    }
+}
+
 void https_task(void)
 {
     if (x.state == X_IDLE && x.kept && (uint32_t)(hal_millis() - x.kept_since) >= HTTPS_IDLE_CLOSE_MS) {
