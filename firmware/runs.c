@@ -214,43 +214,55 @@ static void req_free(void)
     }
 }
 
+/* A string key's value, read straight into the head (its room is counted
+ * above, so it always fits). */
+static void out_cfg(out_t *o, cfg_key_t key)
+{
+    if (!o->over) {
+        o->len += strlen(cfg_str(key, o->buf + o->len, o->size - o->len));
+    }
+}
+
 /* https_build_fn: the spec's query, once the connection is open (when the
- * heap has room again after a handshake). */
+ * heap has room again after a handshake).  Values go from the store into
+ * the heap, not through the stack. */
 static int build_query(void *ctx, const uint8_t **head, size_t *head_len, const uint8_t **body, size_t *body_len)
 {
     const run_t *r = ctx;
-    char host[CFG_BUF(HOST)], org[CFG_BUF(ORG)], prefix[CFG_BUF(PATH_PREFIX)], project[CFG_BUF(PROJECT)];
     s.req = mbedtls_calloc(1, REQ_SIZE);
     if (s.req == NULL) {
         return BUILD_NO_MEMORY;
     }
-    char *pat = s.req + QUERY_HEAD_MAX + 1u;
-    size_t pat_len = 0;
-    pat[0] = ':';
-    if (!cfg_pat(pat + 1, CFG_PAT_MAX, &pat_len)) {
-        return BUILD_NO_PAT;
-    }
+    char *tail = s.req + QUERY_HEAD_MAX + 1u; /* CFG_PAT_MAX + 1 bytes: the project, then ":" + the PAT */
     out_t o = {s.req, QUERY_HEAD_MAX + 1u, 0, false};
-    out(&o, "GET %s/%s/", CFG_GET_STR(PATH_PREFIX, prefix), CFG_GET_STR(ORG, org));
-    for (const char *p = CFG_GET_STR(PROJECT, project); *p != '\0'; p++) {
+    out(&o, "GET ");
+    out_cfg(&o, CFG_PATH_PREFIX);
+    out(&o, "/");
+    out_cfg(&o, CFG_ORG);
+    out(&o, "/");
+    for (const char *p = cfg_str(CFG_PROJECT, tail, CFG_BUF(PROJECT)); *p != '\0'; p++) {
         out(&o, *p == ' ' ? "%%20" : "%c", *p); /* the only byte of a project name URLs escape */
     }
-    out(&o, "/_apis/build/builds?tagFilters=%s&queryOrder=queueTimeAscending&$top=1&api-version=7.1 HTTP/1.1\r\n",
-        r->id);
+    out(&o, "/_apis/build/builds?tagFilters=%s&queryOrder=queueTimeAscending&$top=1&api-version=7.1 HTTP/1.1\r\n"
+        "Host: ", r->id);
+    out_cfg(&o, CFG_HOST);
     uint16_t port = (uint16_t)cfg_u32(CFG_PORT);
-    out(&o, "Host: %s", CFG_GET_STR(HOST, host));
     if (port != 443) {
         out(&o, ":%u", (unsigned)port);
     }
     out(&o, "\r\nAuthorization: Basic ");
-    size_t b64 = 0;
+    size_t pat_len = 0, b64 = 0;
+    tail[0] = ':';
+    if (!cfg_pat(tail + 1, CFG_PAT_MAX, &pat_len)) {
+        return BUILD_NO_PAT;
+    }
     if (o.over || mbedtls_base64_encode((unsigned char *)o.buf + o.len, o.size - o.len, &b64,
-                                        (const unsigned char *)pat, pat_len + 1u) != 0) {
+                                        (const unsigned char *)tail, pat_len + 1u) != 0) {
         o.over = true;
     } else {
         o.len += b64;
     }
-    cfg_wipe(pat, CFG_PAT_MAX + 1u);
+    cfg_wipe(tail, CFG_PAT_MAX + 1u);
     out(&o, "\r\nAccept: application/json\r\nUser-Agent: pipebutton/%s\r\n\r\n", PB_VERSION);
     if (o.over) {
         return BUILD_TOO_BIG;
@@ -405,7 +417,9 @@ static void poll_step(uint32_t now)
 
 /* ------------------------------------------------------------ the task */
 
-void runs_task(void)
+/* Not inlined into main(), whose frame lies under every TLS handshake (the
+ * deepest the stack goes): start_poll's host name need not be in it. */
+__attribute__((noinline)) void runs_task(void)
 {
     uint32_t now = hal_millis();
     if (s.polling >= 0) {

@@ -25,17 +25,25 @@ def pem(name):
 class Rig:
     """Emulator, DNS and SNTP servers, and a provisioned device."""
 
-    def __init__(self, tmp_path, chain="chain.pem", key="leaf.key", ntp=True, extra=""):
-        self.net = NetRig(PKI, {(ORG, HOOK): SECRET}, chain=chain, key=key).start()
+    def __init__(self, tmp_path, chain="chain.pem", key="leaf.key", ntp=True, extra="", config=None,
+                 follow=False, **net):
+        """config: more keys (a dict) over the rig's; follow: the Builds API's
+        project and PAT too (spec section 8), with net passed to NetRig
+        (projects=, pats=, run_plan=)."""
+        self.net = NetRig(PKI, {(ORG, HOOK): SECRET}, chain=chain, key=key, **net).start()
         self.emu, self.dns, self.ntp = self.net.emu, self.net.dns, self.net.ntp
         self.workdir = str(tmp_path)
         self.dev = None
         self.boot()
-        config = {"org": ORG, "webhook": HOOK, "secret": SECRET, **self.net.device_config(ntp=ntp),
+        config = {"org": ORG, "webhook": HOOK, "secret": SECRET, **self.net.device_config(ntp=ntp, follow=follow),
                   "action.deploy": {"environment": "prod"}, "button.up.long": "deploy",
-                  "blueprint": "service"}
+                  "blueprint": "service", **(config or {})}
         # extra: more members, as JSON text (",\"key\":\"value\"...")
-        _, _, final = self.dev.command("config import " + pbdevice.minified(config)[:-1] + extra + "}")
+        text = pbdevice.minified(config)[:-1] + extra + "}"
+        if extra:
+            _, _, final = self.dev.command("config import " + text)
+        else:
+            final = pbdevice.import_config(self.dev, config)  # one line or begin/commit
         assert final == "OK", final
         final = self.ca_add(pem("root.pem"))
         assert final.startswith("OK ca="), final
