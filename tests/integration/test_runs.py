@@ -279,3 +279,38 @@ def test_the_pat_is_write_only_and_leaves_no_copy(device, tmp_path):
         assert PAT.encode() not in f.read()
     info, _, _ = device.command("config show")
     assert "pat=<unset>" in info
+
+
+def test_provisioning_sends_the_pat_like_the_secret(device, tmp_path):
+    """tools/provision takes the PAT from PB_PAT (or --pat-file), never from
+    the file or the command line, and prints no byte of it."""
+    import json
+    import os
+    import subprocess
+    from conftest import ROOT
+    tool = os.path.join(ROOT, "tools", "provision")
+    path = tmp_path / "device.json"
+    path.write_text(json.dumps({"org": "fabrikam", "webhook": "hook", "project": PROJECT, "run.poll_s": "5"}))
+    device.detach_console()
+    env = dict(os.environ, PB_SECRET="Prov-S3cret-for-runs", PB_PAT=PAT)
+    pbdevice.SECRETS.add("Prov-S3cret-for-runs")
+    r = subprocess.run(["/usr/bin/python3", tool, "--socket", device.console_path, "--reset", str(path)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert PAT not in r.stdout + r.stderr
+    pat_file = tmp_path / "pat.txt"
+    pat_file.write_text(OTHER_PAT + "\n")
+    r = subprocess.run(["/usr/bin/python3", tool, "--socket", device.console_path, "--pat-file", str(pat_file),
+                        str(path)], capture_output=True, text=True, env=dict(os.environ), timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    device.attach_console()
+    info, _, _ = device.command("config show")
+    assert "pat=<set>" in info and f"project={PROJECT}" in info and "run.poll_s=5" in info
+    with open(tmp_path / "pipebutton-nvm.bin", "rb") as f:
+        nvm = f.read()
+    assert OTHER_PAT.encode() in nvm and PAT.encode() not in nvm  # the first one replaced, and wiped
+    # the PAT stays out of the file
+    path.write_text(json.dumps({"pat": "in-the-file"}))
+    r = subprocess.run(["/usr/bin/python3", tool, "--socket", device.console_path, str(path)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "--pat-env" in r.stderr
