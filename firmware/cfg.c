@@ -12,7 +12,7 @@
 #include "payload.h"
 #include "store.h"
 
-#define MAX_LISTENERS 6 /* net, buttons, ca, main; room for the queue */
+#define MAX_LISTENERS 8 /* net, buttons, ca, trigger, runs; room for more */
 
 typedef bool (*validator_t)(const char *value, const char **why);
 
@@ -38,11 +38,10 @@ static bool v_webhook(const char *v, const char **why)
     return grammar_word(v, "_-", 1, CFG_MAX_WEBHOOK);
 }
 
-static bool v_secret(const char *v, const char **why)
+static bool printable(const char *v, size_t max)
 {
     size_t n = strlen(v);
-    *why = "1 to 128 printable ASCII characters";
-    if (n < 1 || n > CFG_SECRET_MAX) {
+    if (n < 1 || n > max) {
         return false;
     }
     for (const char *p = v; *p; p++) {
@@ -51,6 +50,26 @@ static bool v_secret(const char *v, const char **why)
         }
     }
     return true;
+}
+
+static bool v_secret(const char *v, const char **why)
+{
+    *why = "1 to 128 printable ASCII characters";
+    return printable(v, CFG_SECRET_MAX);
+}
+
+static bool v_pat(const char *v, const char **why)
+{
+    *why = "1 to 256 printable ASCII characters";
+    return printable(v, CFG_PAT_MAX);
+}
+
+static bool v_project(const char *v, const char **why)
+{
+    /* A name or an id (a GUID); the space goes into URLs as %20. */
+    *why = "1 to 64 of A-Z a-z 0-9 . _ - and space, no space first or last";
+    size_t n = strlen(v);
+    return grammar_word(v, "._- ", 1, CFG_MAX_PROJECT) && v[0] != ' ' && v[n - 1] != ' ';
 }
 
 static bool v_host(const char *v, const char **why)
@@ -152,6 +171,26 @@ static bool v_retry_ms(const char *v, const char **why)
     return number_in(v, 100, 86400000ul, NULL);
 }
 
+/* The run.* limits keep every deadline of runs.c within 2^31 ms of now,
+ * where its wrap-safe comparisons hold. */
+static bool v_run_wait_s(const char *v, const char **why)
+{
+    *why = "seconds, 1 to 86400";
+    return number_in(v, 1, 86400ul, NULL);
+}
+
+static bool v_run_poll_s(const char *v, const char **why)
+{
+    *why = "seconds, 2 to 3600";
+    return number_in(v, 2, 3600ul, NULL);
+}
+
+static bool v_run_follow_s(const char *v, const char **why)
+{
+    *why = "seconds, 1 to 604800 (a week)";
+    return number_in(v, 1, 604800ul, NULL);
+}
+
 /* Indexed by cfg_key_t. */
 static const cfg_key_def_t s_keys[CFG_KEY_COUNT] = {
     [CFG_ORG] = {"org", NULL, v_org, CFG_MAX_ORG},
@@ -172,11 +211,16 @@ static const cfg_key_def_t s_keys[CFG_KEY_COUNT] = {
     [CFG_RETRY_BASE_MS] = {"retry.base_ms", "2000", v_retry_ms, 0},
     [CFG_RETRY_MAX_MS] = {"retry.max_ms", "300000", v_retry_ms, 0},
     [CFG_RETRY_ERROR_MS] = {"retry.error_ms", "600000", v_retry_ms, 0},
+    [CFG_PROJECT] = {"project", "", v_project, CFG_MAX_PROJECT},
+    [CFG_PAT] = {"pat", NULL, v_pat, CFG_PAT_MAX},
+    [CFG_RUN_WAIT_S] = {"run.wait_s", "180", v_run_wait_s, 0},
+    [CFG_RUN_POLL_S] = {"run.poll_s", "10", v_run_poll_s, 0},
+    [CFG_RUN_FOLLOW_S] = {"run.follow_s", "7200", v_run_follow_s, 0},
 };
 #define KEY_COUNT ((unsigned)CFG_KEY_COUNT)
 
 /* Set, never read back, and no replaced value stays on the medium. */
-static const char *const s_write_only[] = {"secret"};
+static const char *const s_write_only[] = {"secret", "pat"};
 
 static cfg_listener_t s_listeners[MAX_LISTENERS];
 static unsigned s_nlisteners;
@@ -361,6 +405,11 @@ uint32_t cfg_u32(cfg_key_t key)
 bool cfg_secret(void *buf, size_t size, size_t *len)
 {
     return store_get("secret", buf, size, len) == STORE_OK;
+}
+
+bool cfg_pat(void *buf, size_t size, size_t *len)
+{
+    return store_get("pat", buf, size, len) == STORE_OK;
 }
 
 void cfg_wipe(void *buf, size_t len)

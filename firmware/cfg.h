@@ -4,9 +4,10 @@
  *
  * Fixed keys are listed in cfg.c's table; two families are open-ended:
  * `action.<name>` (a JSON object, stored minified) and
- * `button.<button>.<short|long|double>` (an action name).  The secret is
- * write-only: cfg_value() refuses it and only cfg_secret() reads it; no
- * replaced, unset or reset value of it stays readable on the medium.
+ * `button.<button>.<short|long|double>` (an action name).  The secret and
+ * the PAT are write-only: cfg_value() refuses them, only cfg_secret() and
+ * cfg_pat() read them, and no replaced, unset or reset value of either stays
+ * readable on the medium.
  */
 #ifndef CFG_H
 #define CFG_H
@@ -19,13 +20,14 @@ typedef enum {
     CFG_OK = 0,
     CFG_UNKNOWN_KEY,
     CFG_BAD_VALUE,
-    CFG_WRITE_ONLY, /* a write-only key (the secret) cannot be read back */
+    CFG_WRITE_ONLY, /* a write-only key (the secret, the PAT) cannot be read back */
     CFG_STORAGE,    /* the store failed or is full: nothing changed */
     CFG_TOO_LONG    /* the caller's buffer is too small */
 } cfg_status_t;
 
 #define CFG_VALUE_MAX 480u     /* an action's JSON object */
 #define CFG_SECRET_MAX 128u
+#define CFG_PAT_MAX 256u
 #define CFG_ACTION_NAME_MAX 32u
 
 /* The fixed keys, in the order `config show` lists them. */
@@ -48,6 +50,11 @@ typedef enum {
     CFG_RETRY_BASE_MS,
     CFG_RETRY_MAX_MS,
     CFG_RETRY_ERROR_MS,
+    CFG_PROJECT,
+    CFG_PAT,
+    CFG_RUN_WAIT_S,
+    CFG_RUN_POLL_S,
+    CFG_RUN_FOLLOW_S,
     CFG_KEY_COUNT
 } cfg_key_t;
 
@@ -65,6 +72,7 @@ typedef enum {
 #define CFG_MAX_DEVICE_ID 32u
 #define CFG_MAX_BLUEPRINT 128u
 #define CFG_MAX_ENTITY 128u
+#define CFG_MAX_PROJECT 64u
 #define CFG_BUF(name) (CFG_MAX_##name + 1u)
 
 /* A string key's value, or its default, into buf (NUL-terminated); returns
@@ -73,7 +81,7 @@ typedef enum {
 const char *cfg_str(cfg_key_t key, char *buf, size_t size);
 #define CFG_GET_STR(name, buf)                                                                                 \
     cfg_str(CFG_##name, (buf), sizeof(buf) + 0u * sizeof(char[sizeof(buf) >= CFG_BUF(name) ? 1 : -1]))
-/* A numeric key's value, or its default (port, max_age, retry.*): what was
+/* A numeric key's value, or its default (port, max_age, retry.*, run.*): what was
  * stored passed its validator, so reading it cannot fail. */
 uint32_t cfg_u32(cfg_key_t key);
 
@@ -81,7 +89,7 @@ void cfg_init(void);
 
 /* Known key (fixed, or a well-formed action.* / button.* name). */
 bool cfg_known(const char *key);
-/* A key that is set but never read back (the secret). */
+/* A key that is set but never read back (the secret, the PAT). */
 bool cfg_write_only(const char *key);
 /* Keys the store must leave no old copy of (store_set_sensitive): the
  * write-only keys.  Other secrets kept in the store (a passphrase hash) are
@@ -93,9 +101,11 @@ bool cfg_sensitive(const char *key);
 cfg_status_t cfg_value(const char *key, char *buf, size_t size, bool *is_set);
 bool cfg_is_set(const char *key);
 
-/* The secret's bytes for the signer; *len its length.  false when unset.
- * The caller wipes buf after use (cfg_wipe). */
+/* The secret's bytes for the signer; *len its length.  false when unset
+ * (or longer than size).  The caller wipes buf after use (cfg_wipe). */
 bool cfg_secret(void *buf, size_t size, size_t *len);
+/* The PAT's bytes for the Builds API's Authorization; as cfg_secret. */
+bool cfg_pat(void *buf, size_t size, size_t *len);
 void cfg_wipe(void *buf, size_t len);
 
 /* Validates, normalises (action JSON is minified) and stores durably; on

@@ -68,7 +68,7 @@ static void answer(cfg_status_t rc, const char *key, const char *why)
         con_err("bad-value", "%s: %s", key, why);
         break;
     case CFG_WRITE_ONLY:
-        con_err("secret-write-only", "the secret can be set, never read");
+        con_err("secret-write-only", "%s is write-only: it can be set, never read", key);
         break;
     case CFG_STORAGE:
         con_err("storage", "the configuration could not be stored; nothing changed");
@@ -242,7 +242,7 @@ void cmd_config(const char *args)
     }
     if (strcmp(verb, "reset") == 0) {
         if (strcmp(rest, "yes") != 0) {
-            con_err("bad-argument", "config reset yes: clears the configuration, the secret and added CAs");
+            con_err("bad-argument", "config reset yes: clears the configuration, the secret, the PAT and added CAs");
         } else {
             answer(cfg_reset(), "", "");
         }

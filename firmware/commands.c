@@ -15,6 +15,7 @@
 #include "led.h"
 #include "net.h"
 #include "queue.h"
+#include "runs.h"
 #include "store.h"
 #include "tls.h"
 #include "tlsport.h"
@@ -72,6 +73,8 @@ static void cmd_status(const char *args)
     con_info("queue_capacity=%u", QUEUE_CAPACITY);
     con_info("delivered=%lu", (unsigned long)delivery_delivered());
     con_info("failed=%lu", (unsigned long)delivery_failed());
+    con_info("run_polls=%lu", (unsigned long)runs_polls());
+    con_info("run_polls_failed=%lu", (unsigned long)runs_polls_failed());
     if (wallclock_now(&utc_ms)) {
         char iso[WALLCLOCK_ISO_LEN];
         wallclock_format(utc_ms, iso);
@@ -153,6 +156,7 @@ const cmd_t cmd_table[] = {
     {"ca", "add|list|remove <slot>|builtin on|off", "trust anchors for TLS", cmd_ca},
     {"trigger", "[<action>] [<json>]", "queue a trigger as if a button were pressed", cmd_trigger},
     {"queue", "[retry <runId>|all | drop <runId>]", "pending triggers", cmd_queue},
+    {"run", "", "pipeline runs followed and the latest finished", cmd_run},
     {"net", "resolve <name>", "look a name up through the configured DNS", cmd_net},
     {"time", "set <iso8601>", "set the clock by hand (until NTP answers)", cmd_time},
     {"reboot", "", "restart the device", cmd_reboot},

@@ -7,6 +7,7 @@ void cmd_ca(const char *args);
 void cmd_config(const char *args);
 void cmd_net(const char *args);
 void cmd_queue(const char *args);
+void cmd_run(const char *args);
 void cmd_time(const char *args);
 void cmd_trigger(const char *args);
 

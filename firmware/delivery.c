@@ -14,6 +14,7 @@
 #include "payload.h"
 #include "retry.h"
 #include "rng.h"
+#include "runs.h"
 #include "transport.h"
 #include "trigger.h"
 #include "version.h"
@@ -282,6 +283,7 @@ static void finish(outcome_t o)
         ev_delivered(s.run_id, s.attempt, o.status, known, ms);
         s.delivered++;
         (void)queue_flight_done(QUEUE_DONE_DELIVERED);
+        runs_delivered(s.run_id);
         return;
     }
     case VERDICT_RETRY:

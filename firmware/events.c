@@ -48,11 +48,13 @@ void ev_time_suspect(int64_t step_ms)
 void ev_press(const char *button, const char *kind)
 {
     con_evt("press button=%s kind=%s", button, kind);
+    led_hold_end(); /* a run's result has been seen */
 }
 
 void ev_queued(const char *run_id, const char *action)
 {
     con_evt("queued id=%s action=%s", run_id, action);
+    led_hold_end();
     led_flash(LED_ACCEPTED, ACCEPTED_FLASH_MS);
 }
 
@@ -103,14 +105,25 @@ void ev_expired(const char *run_id)
     con_evt("expired id=%s", run_id);
 }
 
-void ev_run(const char *run_id, uint32_t build, const char *number, const char *state, const char *result,
-            const char *reason)
+void ev_run_seen(const char *run_id, uint32_t build, const char *number, const char *state)
 {
-    if (build == 0) {
-        con_evt("run id=%s state=%s%s%s", run_id, state, reason != NULL ? " reason=" : "", reason != NULL ? reason : "");
-    } else if (result != NULL) {
-        con_evt("run id=%s build=%lu number=%s state=%s result=%s", run_id, (unsigned long)build, number, state, result);
-    } else {
-        con_evt("run id=%s build=%lu number=%s state=%s", run_id, (unsigned long)build, number, state);
-    }
+    con_evt("run id=%s build=%lu number=%s state=%s", run_id, (unsigned long)build, number, state);
+}
+
+void ev_run_completed(const char *run_id, uint32_t build, const char *number, const char *result, bool succeeded)
+{
+    con_evt("run id=%s build=%lu number=%s state=completed result=%s", run_id, (unsigned long)build, number, result);
+    led_hold(succeeded ? LED_RUN_SUCCEEDED : LED_RUN_FAILED, RUN_RESULT_MS);
+}
+
+void ev_run_not_started(const char *run_id)
+{
+    con_evt("run id=%s state=not-started", run_id);
+    led_hold(LED_RUN_FAILED, RUN_RESULT_MS);
+}
+
+void ev_run_lost(const char *run_id, const char *reason)
+{
+    con_evt("run id=%s state=lost reason=%s", run_id, reason);
+    led_hold(LED_RUN_FAILED, RUN_RESULT_MS);
 }

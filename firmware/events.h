@@ -37,9 +37,17 @@ void ev_retry(const char *run_id, unsigned attempt, uint32_t in_ms, const char *
 void ev_error(const char *run_id, unsigned attempt, unsigned status, const char *reason);
 void ev_expired(const char *run_id);
 
-/* ---- following pipeline runs (spec section 8) */
-/* build 0: no build seen (not-started, lost); number and result may be NULL. */
-void ev_run(const char *run_id, uint32_t build, const char *number, const char *state, const char *result,
-            const char *reason);
+/* ---- following pipeline runs (spec section 8); one event per change.  A
+ * run's end shows on the LED (run-succeeded or run-failed) until the next
+ * press or trigger, or RUN_RESULT_MS. */
+#define RUN_RESULT_MS 600000u
+/* First seen as, or changed to, state "queued" or "running". */
+void ev_run_seen(const char *run_id, uint32_t build, const char *number, const char *state);
+/* Completed with result (Azure's word); succeeded picks the LED. */
+void ev_run_completed(const char *run_id, uint32_t build, const char *number, const char *result, bool succeeded);
+/* No build carried the tag run.wait_s after EVT delivered. */
+void ev_run_not_started(const char *run_id);
+/* Following stopped (unauthorized, not-found, timeout, capacity). */
+void ev_run_lost(const char *run_id, const char *reason);
 
 #endif

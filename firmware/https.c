@@ -84,7 +84,10 @@ void https_start(const https_request_t *req)
     x.state = X_CONNECT;
 }
 
-static void step_connect(void)
+/* Inlined, as https_poll is, into each owner's task: a TLS handshake runs
+ * below them, the deepest the stack goes, and with two owners (delivery,
+ * run following) the compiler would otherwise add their frames to it. */
+__attribute__((always_inline)) static inline void step_connect(void)
 {
     transport_state_t st = x.t->ops->poll(x.t->ctx);
     if (st == TRANSPORT_OPEN) {
@@ -186,7 +189,8 @@ static void step_await(void)
     }
 }
 
-https_state_t https_poll(void)
+/* Inlined: see step_connect. */
+__attribute__((always_inline)) inline https_state_t https_poll(void)
 {
     switch (x.state) {
     case X_CONNECT:
@@ -244,6 +248,14 @@ void https_end(void)
     x.parser = NULL;
     x.head = x.body = NULL;
     x.state = X_IDLE;
+}
+
+void https_abort(void)
+{
+    if (x.state != X_IDLE) {
+        op_close();
+        https_end();
+    }
 }
 
 void https_task(void)

@@ -83,6 +83,11 @@ bool https_reused(void);
  * goes back, the connection stays for the next exchange if it may. */
 void https_end(void);
 
+/* The owner gives the exchange up at once, whatever its state: the
+ * connection is closed (an answer may still be on its way to it) and the
+ * parser's memory goes back; https_idle() is then true. */
+void https_abort(void);
+
 /* Superloop task: closes a kept connection that has been idle too long. */
 void https_task(void);
 /* Closes the kept connection (its endpoint or trust changed). */

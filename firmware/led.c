@@ -10,7 +10,8 @@ typedef struct {
     const char *name;
     hal_led_role_t role; /* drawn on STATUS when the board lacks this role */
     uint16_t period_ms;  /* 0 = steady */
-    uint16_t on_ms;
+    uint16_t on_ms;      /* each blink; as long off between blinks */
+    uint8_t blinks;      /* per period (0: one) */
 } pattern_t;
 
 static const pattern_t s_patterns[LED_PATTERNS] = {
@@ -23,6 +24,10 @@ static const pattern_t s_patterns[LED_PATTERNS] = {
     [LED_DELIVERED] = {"delivered", HAL_LED_STATUS, 0, 1},
     [LED_ERROR] = {"error", HAL_LED_ERROR, 250, 125},
     [LED_QUEUE_FULL] = {"queue-full", HAL_LED_ERROR, 0, 1},
+    [LED_RUN_RUNNING] = {"run-running", HAL_LED_BUSY, 500, 250},
+    [LED_RUN_SUCCEEDED] = {"run-succeeded", HAL_LED_STATUS, 0, 1},
+    /* three blinks, told apart from error's even 4 Hz on a single LED */
+    [LED_RUN_FAILED] = {"run-failed", HAL_LED_ERROR, 2000, 150, 3},
 };
 
 static led_pattern_t s_base;
@@ -30,12 +35,15 @@ static led_pattern_t (*s_base_fn)(void);
 static led_pattern_t s_flash;
 static uint32_t s_flash_until;
 static bool s_flashing;
+static led_pattern_t s_hold;
+static uint32_t s_hold_until;
 
 void led_init(void)
 {
     s_base = LED_OFF;
     s_base_fn = NULL;
     s_flashing = false;
+    s_hold = LED_OFF;
     for (int r = 0; r < HAL_LED_ROLES; r++) {
         hal_led_set((hal_led_role_t)r, false);
     }
@@ -51,6 +59,25 @@ void led_flash(led_pattern_t pattern, uint32_t duration_ms)
     s_flash = pattern;
     s_flash_until = hal_millis() + duration_ms;
     s_flashing = true;
+}
+
+void led_hold(led_pattern_t pattern, uint32_t duration_ms)
+{
+    s_hold = pattern;
+    s_hold_until = hal_millis() + duration_ms;
+}
+
+void led_hold_end(void)
+{
+    s_hold = LED_OFF;
+}
+
+led_pattern_t led_held(void)
+{
+    if (s_hold != LED_OFF && (int32_t)(hal_millis() - s_hold_until) >= 0) {
+        s_hold = LED_OFF;
+    }
+    return s_hold;
 }
 
 static led_pattern_t current(uint32_t now)
@@ -71,7 +98,9 @@ void led_task(void)
     uint32_t now = hal_millis();
     const pattern_t *p = &s_patterns[current(now)];
     hal_led_role_t role = hal_led_present(p->role) ? p->role : HAL_LED_STATUS;
-    bool on = p->period_ms == 0 ? p->on_ms > 0 : (now % p->period_ms) < p->on_ms;
+    uint32_t t = p->period_ms == 0 ? 0 : now % p->period_ms;
+    uint32_t blinks = p->blinks != 0 ? p->blinks : 1u;
+    bool on = p->period_ms == 0 ? p->on_ms > 0 : t < blinks * 2u * p->on_ms && (t / p->on_ms) % 2u == 0;
     for (int r = 0; r < HAL_LED_ROLES; r++) {
         hal_led_set((hal_led_role_t)r, (hal_led_role_t)r == role && on);
     }

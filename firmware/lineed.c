@@ -1,9 +1,9 @@
 #include "lineed.h"
 
+#include <stdint.h>
 #include <string.h>
 
-/* What follows these prefixes may be a secret: echoed as '*'. */
-static const char *const s_secret_prefixes[] = {"config set secret ", "config import "};
+#include "cfg.h"
 
 void lineed_init(lineed_t *le)
 {
@@ -29,25 +29,58 @@ static void echo(const lineed_t *le, const char *s, size_t len)
     }
 }
 
-/* Whether position pos of the line falls inside a secret value. */
-static bool masked_at(const lineed_t *le, size_t pos)
+/* The next word of line[0..len) from *at, as cmd_word splits a command
+ * (spaces before it skipped); *end is where it stops.  False when no space
+ * follows it yet: a word still being typed may grow into another name. */
+static bool next_word(const lineed_t *le, size_t *at, char *word, size_t size)
 {
-    if (le->mask_all) {
-        return true;
+    size_t i = *at, n = 0;
+    while (i < le->len && le->line[i] == ' ') {
+        i++;
     }
-    for (size_t i = 0; i < sizeof s_secret_prefixes / sizeof s_secret_prefixes[0]; i++) {
-        size_t n = strlen(s_secret_prefixes[i]);
-        if (pos >= n && strncmp(le->line, s_secret_prefixes[i], n) == 0) {
-            return true;
+    for (; i < le->len && le->line[i] != ' '; i++) {
+        if (n + 1 < size) {
+            word[n] = le->line[i];
         }
+        n++;
     }
-    return false;
+    if (i >= le->len || n == 0 || n >= size) {
+        return false;
+    }
+    word[n] = '\0';
+    *at = i + 1; /* one separator: a value's own spaces are the value's */
+    return true;
+}
+
+/* Where a secret starts in the line: after `config set <key> ` for a
+ * write-only key (cfg_write_only: the secret, the PAT), after `config
+ * import ` (an import may hold them), with words separated by any number of
+ * spaces as the command parser reads them.  SIZE_MAX: nowhere (yet). */
+static size_t secret_from(const lineed_t *le)
+{
+    char word[48];
+    size_t at = 0;
+    if (le->mask_all) {
+        return 0;
+    }
+    if (!next_word(le, &at, word, sizeof word) || strcmp(word, "config") != 0 ||
+        !next_word(le, &at, word, sizeof word)) {
+        return SIZE_MAX;
+    }
+    if (strcmp(word, "import") == 0) {
+        return at;
+    }
+    if (strcmp(word, "set") == 0 && next_word(le, &at, word, sizeof word) && cfg_write_only(word)) {
+        return at;
+    }
+    return SIZE_MAX;
 }
 
 void lineed_redraw(const lineed_t *le)
 {
+    size_t from = secret_from(le);
     for (size_t i = 0; i < le->len; i++) {
-        echo(le, masked_at(le, i) ? "*" : &le->line[i], 1);
+        echo(le, i >= from ? "*" : &le->line[i], 1);
     }
 }
 
@@ -92,7 +125,8 @@ lineed_result_t lineed_feed(lineed_t *le, char c)
         return LINEED_NONE;
     }
     le->line[le->len] = c;
-    echo(le, masked_at(le, le->len) ? "*" : &c, 1);
+    size_t from = secret_from(le);
     le->len++;
+    echo(le, le->len - 1u >= from ? "*" : &c, 1);
     return LINEED_NONE;
 }

@@ -5,6 +5,7 @@
 #include "buttons.h"
 #include "delivery.h"
 #include "queue.h"
+#include "runs.h"
 #include "https.h"
 #include "rng.h"
 #include "tls.h"
@@ -37,6 +38,13 @@ static led_pattern_t led_base(void)
     }
     if (delivery_needs_person()) {
         return LED_ERROR;
+    }
+    if (runs_following()) {
+        return LED_RUN_RUNNING;
+    }
+    led_pattern_t result = led_held();
+    if (result != LED_OFF) {
+        return result;
     }
     return queue_count() > 0 ? LED_PENDING : LED_IDLE;
 }
@@ -76,12 +84,14 @@ int main(void)
     tls_init();
     https_init(tls_transport());
     delivery_init();
+    runs_init();
 
     for (;;) {
         hal_wdt_feed();
         buttons_task();
         net_task();
         delivery_task();
+        runs_task();
         https_task();
         console_task();
         led_task();

@@ -458,12 +458,16 @@ def config_show(con, timeout=10.0):
     return dict(line.split("=", 1) for line in info if "=" in line)
 
 
+# Keys the device never shows (spec sections 2, 3, 8): `config show` says <set>.
+WRITE_ONLY = ("secret", "pat")
+
+
 def config_mismatches(shown, config):
     """What of config (as sent) does not read back in shown (`config show`):
-    a list of messages, never naming the secret's value."""
+    a list of messages, never naming a write-only key's value."""
     out = []
     for key, value in config.items():
-        want = "<set>" if key == "secret" else (minified(value) if key.startswith("action.") else value)
+        want = "<set>" if key in WRITE_ONLY else (minified(value) if key.startswith("action.") else value)
         got = shown.get(key)
         if got == want or (key.startswith("action.") and got is not None and json.loads(got) == value):
             continue

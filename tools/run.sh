@@ -6,12 +6,14 @@
 # emulator (HTTPS with a test PKI), and DNS and time servers, all on the
 # namespace's loopback, which the device reaches at 10.0.2.2.  The device is
 # provisioned (test root through `ca add`), the button is pressed through QMP,
-# and the emulator prints the request it verified.  Then this terminal is the
-# device's console.
+# and the emulator prints the request it verified; the simulated pipeline run
+# that call started is followed to its end (EVT run ... queued, running,
+# completed result=succeeded).  Then this terminal is the device's console.
 #
 # Real Azure DevOps: with AZDO_ORG, AZDO_WEBHOOK and AZDO_SECRET set, the
 # device is provisioned for dev.azure.com (AZDO_HOST/AZDO_PORT override) and
-# uses the host's network; nothing else is started.
+# uses the host's network; nothing else is started.  AZDO_PROJECT and AZDO_PAT
+# (Build (Read)) set too make it follow the runs it starts.
 set -euo pipefail
 elf=$(realpath "${1:?usage: run.sh <elf>}")
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,9 +39,10 @@ trap cleanup EXIT
 if [ "$real" = 1 ]; then
     echo "pipebutton in QEMU -> https://${AZDO_HOST:-dev.azure.com}/$AZDO_ORG/... (real Azure DevOps, host network)"
     cat >"$dir/device.json" <<EOT
-{"org": "$AZDO_ORG", "webhook": "$AZDO_WEBHOOK", "host": "${AZDO_HOST:-dev.azure.com}", "port": "${AZDO_PORT:-443}"}
+{"org": "$AZDO_ORG", "webhook": "$AZDO_WEBHOOK", "host": "${AZDO_HOST:-dev.azure.com}", "port": "${AZDO_PORT:-443}"${AZDO_PROJECT:+, "project": "$AZDO_PROJECT"}}
 EOT
     export PB_SECRET="$AZDO_SECRET"
+    export PB_PAT="${AZDO_PAT:-}"
     ca=()
 else
     bash "$root/tools/testpki.sh" "$root/build/testpki" >/dev/null
@@ -47,11 +50,12 @@ else
     demo_secret="make-run-demo-secret"
     demo_pat="make-run-demo-pat"
     # Each accepted call also starts a simulated pipeline run in project
-    # demo (queued 3 s, running 8 s, succeeded), whose Builds API answers
-    # a PAT of scope Build (Read).
+    # demo (queued 5 s, running 8 s, succeeded; tagged at once, so the
+    # device sees it queued), whose Builds API answers a PAT of scope Build
+    # (Read); the device polls it every 2 s.
     "$py" "$root/tools/webhook_emulator.py" --cert "$pki/chain.pem" --key "$pki/leaf.key" --port 8443 \
         --webhook "demo-org/port_trigger=$demo_secret" --project demo-org/demo \
-        --pat "demo-org=$demo_pat" --runs succeeded,queued=3,running=8 \
+        --pat "demo-org=$demo_pat" --runs succeeded,queued=5,running=8,appear=0 \
         > >(sed -u 's/^/  [azure emulator] /; s/$/\r/') 2>&1 &
     pids+=($!)
     "$py" "$root/tools/netservers.py" dns --port 5353 --quiet --record dev.azure.com=10.0.2.2 \
@@ -62,9 +66,11 @@ else
     cat >"$dir/device.json" <<'EOT'
 {"org": "demo-org", "webhook": "port_trigger", "port": "8443",
  "dns": "10.0.2.2:5353", "ntp": "10.0.2.2:1123",
- "blueprint": "service", "action.trigger": {"environment": "demo", "reason": "button"}}
+ "blueprint": "service", "action.trigger": {"environment": "demo", "reason": "button"},
+ "project": "demo", "run.poll_s": "2"}
 EOT
     export PB_SECRET="$demo_secret"
+    export PB_PAT="$demo_pat"
     ca=(--ca "$pki/root.pem")
     echo "pipebutton in QEMU (lm3s6965evb), offline: a private network namespace with an Azure DevOps"
     echo "webhook emulator, DNS and time servers at 10.0.2.2 -- scratch folder build/run/"
@@ -90,9 +96,11 @@ echo "== provisioning the device (tools/provision) =="
 cat <<EOT
 == the device's console: this terminal ==
   In a moment the primary button (select) is pressed through QMP: watch EVT press,
-  queued, sending, delivered, and the emulator's line with the verified request.
+  queued, sending, delivered, and the emulator's line with the verified request;
+  then the pipeline run it started: EVT run ... state=queued, running, and
+  completed result=succeeded (about 15 s).
   Then type 'help' and Enter ('echo on' shows what you type); try 'status', 'queue',
-  'trigger {"reason":"typed"}'.  From another terminal:
+  'run', 'trigger {"reason":"typed"}'.  From another terminal:
   tools/press select|up|down|left|right [short|long|double].  Ctrl-] quits.
 EOT
 (

@@ -17,6 +17,8 @@
 # --- the targets and their sources ------------------------------------------
 FUZZ_SRCS_json := firmware/json.c
 FUZZ_SRCS_http := firmware/http.c firmware/calendar.c firmware/grammar.c firmware/retry.c firmware/transport.c firmware/json.c
+# the Builds API answer reader against a reference reader in the target
+FUZZ_SRCS_builds := firmware/builds_reader.c
 # ca.c with the real mbedTLS (mk/mbedtls.mk, built once into an archive
 # with the library's own warnings, not ours)
 FUZZ_SRCS_pem = firmware/ca.c firmware/calendar.c firmware/cmd_ca.c firmware/tlsport.c tests/fuzz/stub_hal.c $(FUZZ_MBEDTLS)

@@ -31,21 +31,28 @@ class Rig:
     """Emulator, DNS and SNTP servers, and a provisioned device."""
 
     def __init__(self, tmp_path, chain="chain.pem", key="leaf.key", ntp=True, extra="", anchors=("root.pem",),
-                 qemu_extra=(), **tls):
-        """tls: the emulator's TLS settings (tools/netrig.py: versions,
-        max_record, tickets, resumption, require_sni); anchors: the test PKI
-        files added with `ca add`; qemu_extra: more QEMU arguments (-icount)."""
+                 qemu_extra=(), config=None, follow=False, **net):
+        """net: the emulator's settings (tools/netrig.py: versions,
+        max_record, tickets, resumption, require_sni, groups; projects=,
+        pats=, run_plan= for the Builds API); anchors: the test PKI files
+        added with `ca add`; qemu_extra: more QEMU arguments (-icount);
+        config: more keys (a dict) over the rig's; follow: the Builds API's
+        project and PAT too (spec section 8)."""
         self.qemu_extra = tuple(qemu_extra)
-        self.net = NetRig(PKI, {(ORG, HOOK): SECRET}, chain=chain, key=key, **tls).start()
+        self.net = NetRig(PKI, {(ORG, HOOK): SECRET}, chain=chain, key=key, **net).start()
         self.emu, self.dns, self.ntp = self.net.emu, self.net.dns, self.net.ntp
         self.workdir = str(tmp_path)
         self.dev = None
         self.boot()
-        config = {"org": ORG, "webhook": HOOK, "secret": SECRET, **self.net.device_config(ntp=ntp),
+        config = {"org": ORG, "webhook": HOOK, "secret": SECRET, **self.net.device_config(ntp=ntp, follow=follow),
                   "action.deploy": {"environment": "prod"}, "button.up.long": "deploy",
-                  "blueprint": "service"}
+                  "blueprint": "service", **(config or {})}
         # extra: more members, as JSON text (",\"key\":\"value\"...")
-        _, _, final = self.dev.command("config import " + pbdevice.minified(config)[:-1] + extra + "}")
+        text = pbdevice.minified(config)[:-1] + extra + "}"
+        if extra:
+            _, _, final = self.dev.command("config import " + text)
+        else:
+            final = pbdevice.import_config(self.dev, config)  # one line or begin/commit
         assert final == "OK", final
         for anchor in anchors:
             final = self.ca_add(pem(anchor))

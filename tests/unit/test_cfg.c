@@ -74,7 +74,12 @@ static void defaults(void **state)
     get_is("button.up.long", "");
     get_is("retry.base_ms", "2000");
     get_is("org", "");
+    get_is("project", "");
+    get_is("run.wait_s", "180");
+    get_is("run.poll_s", "10");
+    get_is("run.follow_s", "7200");
     expect_final("config get secret", "ERR secret-write-only: ");
+    expect_final("config get pat", "ERR secret-write-only: ");
     expect_final("config get colour", "ERR unknown-key: ");
     expect_final("config get action.bad!name", "ERR unknown-key: ");
     expect_final("config get button.nosuch.short", "ERR unknown-key: ");
@@ -109,6 +114,17 @@ static void every_key_validates(void **state)
         {"max_age", "86400", "-1"},
         {"retry.base_ms", "500", "99"},
         {"retry.error_ms", "60000", "1e6"},
+        {"project", "Fabrikam Fiber", " Fabrikam"},
+        {"project", "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c", "Fabrikam "},
+        {"project", "p", "x123456789x123456789x123456789x123456789x123456789x123456789x12345"},
+        {"project", "a.b_c-d", "a/b"},
+        {"pat", "abc DEF~!", "caf\xc3\xa9"},
+        {"run.wait_s", "1", "0"},
+        {"run.wait_s", "86400", "86401"},
+        {"run.poll_s", "2", "1"},
+        {"run.poll_s", "3600", "3601"},
+        {"run.follow_s", "604800", "604801"},
+        {"run.follow_s", "1", "-5"},
         {"button.up.long", "deploy", "not an action"},
         {"action.deploy", "{\"env\": \"prod\", \"n\": 1}", "{\"env\": prod}"},
         {"action.deploy", "{}", "[]"},
@@ -170,6 +186,50 @@ static void secret_is_never_shown(void **state)
     assert_true(cfg_secret(buf, sizeof buf, &len));
     assert_int_equal(len, strlen("Third-S3cret"));
     assert_memory_equal(buf, "Third-S3cret", len);
+}
+
+/* The PAT is write-only like the secret: shown only as set or unset,
+ * refused to `config get`, masked when typed, 1 to 256 characters. */
+static void pat_is_write_only_like_the_secret(void **state)
+{
+    (void)state;
+    char *out = run("config show");
+    assert_non_null(strstr(out, "pat=<unset>\r\n"));
+    assert_non_null(strstr(out, "project=\r\n"));
+    free(out);
+    char cmd[300];
+    char pat[257];
+    memset(pat, 'p', 256);
+    pat[256] = '\0';
+    snprintf(cmd, sizeof cmd, "config set pat %s", pat);
+    expect_final(cmd, "OK");
+    snprintf(cmd, sizeof cmd, "config set pat %sq", pat);
+    expect_final(cmd, "ERR bad-value: pat: ");
+    expect_final("config set pat ", "ERR bad-value: pat: ");
+    out = run("config show");
+    assert_non_null(strstr(out, "pat=<set>\r\n"));
+    assert_null(strstr(out, "ppp"));
+    free(out);
+    expect_final("config get pat", "ERR secret-write-only: pat ");
+    free(run("echo on"));
+    out = run("config  set pat Typed-PAT-0001");
+    assert_null(strstr(out, "Typed-PAT"));
+    free(out);
+    out = run("config import {\"pat\":\"Imported-PAT-0002\",\"project\":\"Fabrikam\"}");
+    assert_null(strstr(out, "Imported-PAT"));
+    free(out);
+    char buf[CFG_PAT_MAX + 1];
+    size_t len;
+    assert_true(cfg_pat(buf, sizeof buf, &len));
+    assert_int_equal(len, strlen("Imported-PAT-0002"));
+    assert_memory_equal(buf, "Imported-PAT-0002", len);
+    char value[8];
+    assert_int_equal(cfg_value("pat", value, sizeof value, NULL), CFG_WRITE_ONLY);
+    assert_true(cfg_sensitive("pat"));
+    free(run("echo off"));
+    assert_int_equal(cfg_u32(CFG_RUN_POLL_S), 10);
+    expect_final("config set run.poll_s 2", "OK");
+    assert_int_equal(cfg_u32(CFG_RUN_POLL_S), 2);
 }
 
 static void import_is_all_or_nothing(void **state)
@@ -263,6 +323,17 @@ static void old_secrets_leave_no_copy_on_the_medium(void **state)
     expect_final("config import {\"secret\":\"Echo-S3cret-0005\",\"webhook\":\"w\"}", "OK");
     assert_int_equal(on_medium("Delta-S3cret-0004"), 0);
     assert_int_equal(on_medium("Echo-S3cret-0005"), 1);
+    /* the PAT the same way */
+    expect_final("config set pat Alpha-PAT-0001", "OK");
+    expect_final("config set pat Bravo-PAT-0002", "OK");
+    assert_int_equal(on_medium("Alpha-PAT-0001"), 0);
+    expect_final("config import {\"project\":\"p\",\"pat\":\"Charlie-PAT-0003\"}", "OK");
+    assert_int_equal(on_medium("Bravo-PAT-0002"), 0);
+    expect_final("config unset pat", "OK");
+    assert_int_equal(on_medium("Charlie-PAT-0003"), 0);
+    expect_final("config set pat Delta-PAT-0004", "OK");
+    expect_final("config reset yes", "OK");
+    assert_int_equal(on_medium("Delta-PAT-0004"), 0);
 }
 
 static void configured_names_what_is_missing(void **state)
@@ -407,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup(every_key_validates, setup),
         cmocka_unit_test_setup(action_size_limit_is_480_minified, setup),
         cmocka_unit_test_setup(secret_is_never_shown, setup),
+        cmocka_unit_test_setup(pat_is_write_only_like_the_secret, setup),
         cmocka_unit_test_setup(import_is_all_or_nothing, setup),
         cmocka_unit_test_setup(multi_line_import, setup),
         cmocka_unit_test_setup(unset_and_reset, setup),

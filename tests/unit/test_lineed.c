@@ -133,6 +133,42 @@ static void echo_shows_typing_and_masks_the_secret(void **state)
     assert_string_equal(le.line, "config set secret s3cet");
 }
 
+/* Echo of one typed line (then the line is dropped). */
+static const char *echoed(lineed_t *le, const char *typed)
+{
+    lineed_reset(le);
+    s_echo_len = 0;
+    s_echo[0] = '\0';
+    feed(le, typed);
+    return s_echo;
+}
+
+/* The mask follows the key's name, as the command parser reads the words,
+ * not one spelling of the line: the PAT too, extra spaces or a tab, a
+ * redraw after an event. */
+static void write_only_keys_are_masked_however_the_line_is_spaced(void **state)
+{
+    (void)state;
+    lineed_t le;
+    lineed_init(&le);
+    lineed_set_echo(&le, capture);
+    assert_string_equal(echoed(&le, "config set pat Pat0\r"), "config set pat ****\r\n");
+    assert_string_equal(echoed(&le, "config  set   secret  s3\r"), "config  set   secret ***\r\n");
+    assert_string_equal(echoed(&le, "  config set\tpat P4t\r"), "  config set pat ***\r\n");
+    assert_string_equal(echoed(&le, "config import {\"pat\":\"x\"}\r"), "config import ***********\r\n");
+    /* other keys and verbs are shown; a longer name is another key */
+    assert_string_equal(echoed(&le, "config set patx vis\r"), "config set patx vis\r\n");
+    assert_string_equal(echoed(&le, "config set project Fab Rikam\r"), "config set project Fab Rikam\r\n");
+    assert_string_equal(echoed(&le, "config get pat\r"), "config get pat\r\n");
+    assert_string_equal(echoed(&le, "config unset secret\r"), "config unset secret\r\n");
+    /* a redraw (after an event) masks the same way */
+    lineed_reset(&le);
+    feed(&le, "config   set pat Hidden");
+    s_echo_len = 0;
+    lineed_redraw(&le);
+    assert_string_equal(s_echo, "config   set pat ******");
+}
+
 static void without_echo_nothing_is_written(void **state)
 {
     (void)state;
@@ -151,6 +187,7 @@ int main(void)
         cmocka_unit_test_setup(exactly_512_bytes_fit_and_513_do_not, setup),
         cmocka_unit_test_setup(backspace_inside_an_overlong_line_still_counts, setup),
         cmocka_unit_test_setup(echo_shows_typing_and_masks_the_secret, setup),
+        cmocka_unit_test_setup(write_only_keys_are_masked_however_the_line_is_spaced, setup),
         cmocka_unit_test_setup(without_echo_nothing_is_written, setup),
     };
     return cmocka_run_group_tests_name("lineed", tests, NULL, NULL);
