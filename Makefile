@@ -212,9 +212,14 @@ $(HOST)/deps/%.o: $(DEPS_DIR)/%.c $(BOOTSTRAP_STAMP)
 
 $(OUT)/obj/firmware/wallclock.o $(HOST)/obj/firmware/wallclock.o: $(BUILD_EPOCH_FILE)
 
+# test_tls plays the server's side of TLS with OpenSSL (libssl-dev), on
+# memory buffers inside the test process, and makes the heap run out under
+# tlsport.c's allocator (--wrap=calloc).
+$(HOST)/test_tls $(BUILD)/coverage/test_tls: UNIT_LIBS := -lssl -lcrypto -Wl,--wrap=calloc
+
 $(HOST)/test_%: $(HOST)/obj/tests/unit/test_%.o $(UNIT_OBJS)
 	@$(if $(Q),echo "  HOSTLD  $@")
-	$(Q)gcc $(UNIT_CFLAGS) $^ -lcmocka -o $@
+	$(Q)gcc $(UNIT_CFLAGS) $^ -lcmocka $(UNIT_LIBS) -o $@
 
 -include $(shell find $(HOST) -name '*.d' 2>/dev/null)
 
@@ -243,7 +248,7 @@ $(COV)/obj/%.o: %.c $(BOOTSTRAP_STAMP)
 
 $(COV)/test_%: $(COV)/obj/tests/unit/test_%.o $(COV_OBJS)
 	@$(if $(Q),echo "  COVLD   $@")
-	$(Q)gcc $(UNIT_CFLAGS) --coverage $^ -lcmocka -o $@
+	$(Q)gcc $(UNIT_CFLAGS) --coverage $^ -lcmocka $(UNIT_LIBS) -o $@
 
 coverage: $(COV_TESTS) $(TESTPKI)/.done
 	$(Q)find $(COV) -name '*.gcda' -delete
