@@ -186,7 +186,10 @@ typedef struct {
     syn_mode_t syn_mode;
     bool no_ack;          /* take nothing the device sends */
     unsigned syns;
-    uint32_t syn_dst;     /* where the last SYN went */
+    uint32_t syn_dst;     /* where the last SYN went, from which port and sequence number */
+    uint16_t syn_sport;
+    uint32_t syn_seq;
+    unsigned stray_rsts;  /* resets for segments of no connection */
     bool open;            /* SYN-ACK sent for the current connection */
     uint32_t server_ip;
     uint16_t cport, sport;
@@ -273,6 +276,8 @@ static void on_tcp(const uint8_t *ip, const uint8_t *t, size_t len)
     if (flags & F_SYN) {
         s_tcp.syns++;
         s_tcp.syn_dst = dst;
+        s_tcp.syn_sport = sport;
+        s_tcp.syn_seq = seq;
         if (s_tcp.syn_mode == SYN_REFUSE) {
             tcp_seg(dst, dport, sport, 0, seq + 1, F_RST | F_ACK, NULL, 0);
         } else if (s_tcp.syn_mode == SYN_ACCEPT && !(s_tcp.open && sport == s_tcp.cport)) {
@@ -296,7 +301,9 @@ static void on_tcp(const uint8_t *ip, const uint8_t *t, size_t len)
         return;
     }
     if (!s_tcp.open || sport != s_tcp.cport || dport != s_tcp.sport) {
-        if (!(flags & F_RST)) { /* a connection that is over here: reset it there */
+        if (flags & F_RST) {
+            s_tcp.stray_rsts++;
+        } else { /* a connection that is over here: reset it there */
             tcp_seg(dst, dport, sport, ack, seq + (uint32_t)dlen + ((flags & F_FIN) ? 1 : 0), F_RST | F_ACK, NULL, 0);
         }
         return;
@@ -1057,7 +1064,11 @@ static void close_while_connecting_then_a_late_syn_ack(void **state)
     T->ops->close(T->ctx);
     assert_int_equal(T->ops->state(T->ctx), TRANSPORT_IDLE);
     run_ms(5000);
-    assert_int_equal(s_tcp.syns, 1); /* no SYN sent again: the attempt is gone */
+    assert_int_equal(s_tcp.syns, 1); /* not sent again: the attempt is gone */
+    unsigned rsts = s_tcp.stray_rsts;
+    tcp_seg(PEER_IP, 443, s_tcp.syn_sport, 0x5000, s_tcp.syn_seq + 1, F_SYN | F_ACK, NULL, 0);
+    run_ms(5);
+    assert_int_equal(s_tcp.stray_rsts, rsts + 1); /* lwIP refuses it */
     assert_int_equal(T->ops->state(T->ctx), TRANSPORT_IDLE);
 }
 
