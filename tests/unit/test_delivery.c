@@ -476,6 +476,56 @@ static void no_heap_for_the_answer_is_retried(void **state)
     assert_int_equal(queue_count(), 1);
 }
 
+static unsigned s_callocs_left;
+
+static void *few_callocs(size_t n, size_t size)
+{
+    if (s_callocs_left == 0) {
+        return NULL;
+    }
+    s_callocs_left--;
+    return calloc(n, size);
+}
+
+/* The signature's HMAC needs heap too, while the TLS session holds most of
+ * it: running out there is no-memory, not a missing secret. */
+static void no_heap_for_the_signature_is_no_memory(void **state)
+{
+    (void)state;
+    char *id = queue_one();
+    s_callocs_left = 2; /* the request's buffer and the trigger's copy, not the HMAC's */
+    mbedtls_platform_set_calloc_free(few_callocs, free);
+    run_ms(20);
+    tlsport_init();
+    char want[128];
+    snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
+    expect_out(want);
+    expect_out("reason=no-memory\r\n");
+    char *sent = fake_transport_take_sent();
+    assert_string_equal(sent, ""); /* nothing unsigned goes out */
+    free(sent);
+}
+
+/* While a secret that went away as the connection opened is not-configured. */
+static void a_secret_gone_during_the_connection_is_not_configured(void **state)
+{
+    (void)state;
+    char *id = queue_one();
+    fake_transport_next_open(TRANSPORT_FAIL_NONE, 50);
+    run_ms(5);
+    char want[128];
+    snprintf(want, sizeof want, "EVT sending id=%s attempt=1\r\n", id);
+    expect_out(want);
+    assert_int_equal(cfg_unset("secret"), CFG_OK);
+    run_ms(100);
+    snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
+    expect_out(want);
+    expect_out("reason=not-configured\r\n");
+    char *sent = fake_transport_take_sent();
+    assert_string_equal(sent, "");
+    free(sent);
+}
+
 /* A trigger as an earlier boot left it on the medium. */
 static char *push_from_earlier_boot(bool at_utc, uint64_t at_ms)
 {
@@ -647,6 +697,8 @@ int main(void)
         cmocka_unit_test_setup(answers_cut_short_or_broken_are_retried, setup),
         cmocka_unit_test_setup(a_kept_connection_closed_under_the_request_is_retried_at_once, setup),
         cmocka_unit_test_setup(no_heap_for_the_answer_is_retried, setup),
+        cmocka_unit_test_setup(no_heap_for_the_signature_is_no_memory, setup),
+        cmocka_unit_test_setup(a_secret_gone_during_the_connection_is_not_configured, setup),
         cmocka_unit_test_setup(a_press_from_an_earlier_boot_without_a_clock_is_dated_at_its_first_attempt, setup),
         cmocka_unit_test_setup(triggers_from_an_earlier_boot_expire_by_their_press_time, setup),
         cmocka_unit_test_setup(a_damaged_record_is_kept_for_a_person_not_sent, setup),
