@@ -114,6 +114,8 @@ help:
 	@echo "make [BOARD=<board>]   build build/<board>/pipebutton.{elf,bin,hex,map} (boards: $(BOARDS))"
 	@echo "make run               boot the firmware in QEMU with the console on this terminal"
 	@echo "make test              install what is missing, then run every test"
+	@echo "make coverage          the unit tests with gcov: a table per file of firmware/; fails under"
+	@echo "                       COV_MIN_LINES (90) % of lines or COV_MIN_BRANCHES (80) % of branches"
 	@echo "make size              flash and RAM use of every board"
 	@echo "make flash / debug     write the image to a connected board / open GDB on it"
 	@echo "make erase-nvm         erase a connected board's configuration and queue (its NVM sectors)"
@@ -295,6 +297,7 @@ test: bootstrap
 	$(Q)for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b all || exit 1; done
 	$(Q)$(MAKE) --no-print-directory check
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory coverage
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory hil-qemu
