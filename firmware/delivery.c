@@ -179,12 +179,13 @@ static int build_request(void *ctx, const uint8_t **head, size_t *head_len, cons
     if (rc != 0) {
         return rc;
     }
-    /* The secret is read at send time and wiped at once after signing. */
-    bool signed_ok = cfg_secret(secret, sizeof secret, &secret_len) &&
-                     payload_sign(secret, secret_len, req_body, *body_len, sig) == 0;
+    /* The secret is read at send time and wiped at once after signing.
+     * The HMAC's context comes from the heap the TLS session holds most of. */
+    bool have_secret = cfg_secret(secret, sizeof secret, &secret_len);
+    bool signed_ok = have_secret && payload_sign(secret, secret_len, req_body, *body_len, sig) == 0;
     cfg_wipe(secret, sizeof secret);
     if (!signed_ok) {
-        return BUILD_NOT_CONFIGURED;
+        return have_secret ? BUILD_NO_MEMORY : BUILD_NOT_CONFIGURED;
     }
     http_request_t r = {
         .host = CFG_GET_STR(HOST, host),

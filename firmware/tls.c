@@ -664,10 +664,12 @@ static int tls_recv(void *ctx, void *buf, size_t size)
             }
             return TRANSPORT_AGAIN;
         }
-        if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+        /* mbedTLS says 0 for the end of the TCP stream, whether the peer
+         * closed it (a FIN) or lwIP reported it reset. */
+        if (rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || (rc == 0 && !s.tcp_error)) {
             return TRANSPORT_CLOSED;
         }
-        if (rc < 0) {
+        if (rc <= 0) {
             fail(TRANSPORT_FAIL_IO);
             return TRANSPORT_ERROR;
         }
@@ -677,23 +679,30 @@ static int tls_recv(void *ctx, void *buf, size_t size)
 
 /* Runs mbedTLS over whatever arrived: tickets are taken, anything else (data,
  * an alert, a close) or a record only partly there makes the connection
- * unfit.  A record is partly there when the last read took bytes from lwIP
- * and still wants more. */
+ * unfit.  A read that took bytes from lwIP and still wants more has either
+ * a record only partly there or a whole TLS 1.3 ticket, which mbedTLS takes
+ * that way and handles on the next read: one more read tells which. */
 static bool tls_idle_clean(void *ctx)
 {
     (void)ctx;
     if (s.state != S_OPEN || s.peer_closed || s.tcp_error) {
         return false;
     }
+    bool taken = false; /* the last read took bytes and gave nothing */
     for (;;) {
         unsigned char b;
         uint32_t given = s.rx_given;
         int rc = mbedtls_ssl_read(&s.ssl, &b, 1);
         if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            taken = false;
             continue; /* the session holds it */
         }
-        return rc == MBEDTLS_ERR_SSL_WANT_READ && s.rx_given == given && s.rx == NULL && !s.peer_closed &&
-               !s.tcp_error;
+        if (rc == MBEDTLS_ERR_SSL_WANT_READ && s.rx_given != given && !taken) {
+            taken = true;
+            continue;
+        }
+        return rc == MBEDTLS_ERR_SSL_WANT_READ && !taken && s.rx_given == given && s.rx == NULL &&
+               !s.peer_closed && !s.tcp_error;
     }
 }
 

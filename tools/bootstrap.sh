@@ -33,7 +33,7 @@ set -euo pipefail
 REQUIRED_PACKAGES=(
     gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
     qemu-system-arm gdb-multiarch openocd stlink-tools
-    libcmocka-dev python3-pytest python3-serial python3-yaml
+    libcmocka-dev libssl-dev python3-pytest python3-serial python3-yaml
     openssl ca-certificates dpkg-dev gcc make
     clang libclang-rt-14-dev cppcheck iproute2 util-linux
 )

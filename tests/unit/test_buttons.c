@@ -5,11 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buttons.h"
+#include "cfg.h"
 #include "console.h"
+#include "fake_device.h"
 #include "fake_hal.h"
 #include "led.h"
 #include "trigger.h"
@@ -142,6 +145,114 @@ static void default_mapping(void **state)
     assert_null(buttons_action_for(UP, PRESS_SHORT));
 }
 
+/* ---- mappings from the configuration */
+
+static char s_actions[256];
+
+static void record_action(const char *action, unsigned button, press_kind_t kind, uint32_t t_ms)
+{
+    size_t n = strlen(s_actions);
+    snprintf(s_actions + n, sizeof s_actions - n, "%s:%u:%s@%u ", action, button, press_kind_name(kind),
+             (unsigned)t_ms);
+}
+
+static int setup_configured(void **state)
+{
+    (void)state;
+    fake_device_fresh();
+    led_init();
+    s_actions[0] = '\0';
+    buttons_init(record_action);
+    fake_time_advance(50);
+    buttons_task();
+    free(fake_console_take());
+    return 0;
+}
+
+static void set(const char *key, const char *value)
+{
+    const char *why = "";
+    if (cfg_set(key, value, &why) != CFG_OK) {
+        fail_msg("config set %s: %s", key, why);
+    }
+}
+
+/* A button whose only mapped press is short fires on the press itself;
+ * mapping a long or double press to it makes it wait to tell them apart,
+ * and unmapping it again makes it fire at once: the configuration is
+ * followed as it changes. */
+static void mapping_changes_when_a_button_fires(void **state)
+{
+    (void)state;
+    uint32_t t0 = hal_millis();
+    fake_buttons_set(SELECT, true);
+    fake_time_advance(PRESS_DEBOUNCE_MS + 1);
+    buttons_task();
+    char want[64];
+    snprintf(want, sizeof want, "trigger:0:short@%u ", (unsigned)t0 + 1); /* the tick that saw it */
+    assert_string_equal(s_actions, want); /* at once, while still held */
+    press_for(SELECT, 10, 600, 1);
+
+    set("action.deploy", "{}");
+    set("button.select.long", "deploy");
+    s_actions[0] = '\0';
+    fake_buttons_set(SELECT, true);
+    fake_time_advance(PRESS_DEBOUNCE_MS + 1);
+    buttons_task();
+    assert_string_equal(s_actions, ""); /* it might become a long press */
+    press_for(SELECT, 100, 600, 1);
+    assert_non_null(strstr(s_actions, "trigger:0:short@"));
+    s_actions[0] = '\0';
+    press_for(SELECT, 1200, 100, 1);
+    assert_non_null(strstr(s_actions, "deploy:0:long@"));
+
+    /* another key changing leaves it alone */
+    set("org", "contoso");
+    s_actions[0] = '\0';
+    fake_buttons_set(SELECT, true);
+    fake_time_advance(PRESS_DEBOUNCE_MS + 1);
+    buttons_task();
+    assert_string_equal(s_actions, "");
+    press_for(SELECT, 10, 600, 1);
+
+    assert_int_equal(cfg_unset("button.select.long"), CFG_OK);
+    s_actions[0] = '\0';
+    fake_buttons_set(SELECT, true);
+    fake_time_advance(PRESS_DEBOUNCE_MS + 1);
+    buttons_task();
+    assert_non_null(strstr(s_actions, "trigger:0:short@"));
+    press_for(SELECT, 10, 600, 1);
+
+    /* an import that maps up's short press alone: up fires at once too */
+    cfg_txn_begin();
+    assert_int_equal(cfg_txn_put("button.up.short", "deploy"), CFG_OK);
+    assert_int_equal(cfg_txn_commit(), CFG_OK);
+    s_actions[0] = '\0';
+    fake_buttons_set(UP, true);
+    fake_time_advance(PRESS_DEBOUNCE_MS + 1);
+    buttons_task();
+    assert_non_null(strstr(s_actions, "deploy:1:short@"));
+    char *out = fake_console_take();
+    assert_string_equal(out, "EVT press button=select kind=short\r\n"
+                             "EVT press button=select kind=short\r\n"
+                             "EVT press button=select kind=long\r\n"
+                             "EVT press button=select kind=short\r\n"
+                             "EVT press button=select kind=short\r\n"
+                             "EVT press button=up kind=short\r\n");
+    free(out);
+}
+
+/* A press with nothing mapped is only an event. */
+static void an_unmapped_press_is_only_an_event(void **state)
+{
+    (void)state;
+    press_for(UP, 1200, 600, 1);
+    char *out = fake_console_take();
+    assert_string_equal(out, "EVT press button=up kind=long\r\n");
+    free(out);
+    assert_string_equal(s_actions, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +262,8 @@ int main(void)
         cmocka_unit_test_setup(buttons_are_independent, setup),
         cmocka_unit_test_setup(a_bounce_storm_keeps_the_final_state, setup),
         cmocka_unit_test_setup(default_mapping, setup),
+        cmocka_unit_test_setup(mapping_changes_when_a_button_fires, setup_configured),
+        cmocka_unit_test_setup(an_unmapped_press_is_only_an_event, setup_configured),
     };
     return cmocka_run_group_tests_name("buttons", tests, NULL, NULL);
 }

@@ -302,6 +302,120 @@ static void unset_and_reset(void **state)
     assert_int_equal(store_get("sys.boot", buf, sizeof buf, &len), STORE_OK); /* kept */
 }
 
+/* config show: every fixed key, the defaults of the open-ended families
+ * unless stored, then what is stored of them, each once. */
+static void show_lists_defaults_and_stored_families(void **state)
+{
+    (void)state;
+    char *out = run("config show");
+    assert_non_null(strstr(out, "\r\naction.trigger={}\r\nbutton.select.short=trigger\r\nOK\r\n"));
+    assert_non_null(strstr(out, "host=dev.azure.com\r\n"));
+    free(out);
+    expect_final("config set action.deploy {\"env\": \"prod\"}", "OK");
+    expect_final("config set button.up.double deploy", "OK");
+    expect_final("config set button.select.short deploy", "OK");
+    expect_final("config set action.trigger {\"a\":1}", "OK");
+    out = run("config show");
+    assert_non_null(strstr(out, "action.deploy={\"env\":\"prod\"}\r\n"));
+    assert_non_null(strstr(out, "button.up.double=deploy\r\n"));
+    assert_non_null(strstr(out, "button.select.short=deploy\r\n"));
+    assert_non_null(strstr(out, "action.trigger={\"a\":1}\r\n"));
+    assert_null(strstr(out, "action.trigger={}"));             /* the default, no longer */
+    assert_null(strstr(out, "button.select.short=trigger"));
+    const char *first = strstr(out, "button.up.double=");
+    assert_null(strstr(first + 1, "button.up.double="));      /* once */
+    assert_non_null(strstr(out, "secret=<unset>\r\n"));
+    free(out);
+}
+
+static void config_usage_errors(void **state)
+{
+    (void)state;
+    static const char usage[] = "ERR bad-argument: usage: config show | get <key> | set <key> <value> | unset <key> | "
+                                "import <json>|begin|commit|abort | reset yes\r\n";
+    static const char *const lines[] = {"config", "config frob", "config show all", "config get org extra",
+                                        "config unset org extra", "config configure org x", "config get"};
+    for (unsigned i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        char *out = run(lines[i]);
+        if (strcmp(out, usage) != 0) {
+            fail_msg("'%s' answered %s", lines[i], out);
+        }
+        free(out);
+    }
+    char line[128];
+    snprintf(line, sizeof line, "config get action.%060d", 0); /* longer than any key */
+    char *out = run(line);
+    assert_non_null(strstr(out, "ERR unknown-key: 'action.000"));
+    free(out);
+}
+
+static void import_refuses_what_no_key_takes(void **state)
+{
+    (void)state;
+    char line[1200];
+    snprintf(line, sizeof line, "config import {\"action.%060d\":{}}", 0);
+    expect_final(line, "ERR unknown-key: 'action.000");
+    int n = snprintf(line, sizeof line, "config import {\"action.big\":{\"k\":\"");
+    memset(line + n, 'x', 475); /* 483 bytes minified; the line within 512 */
+    strcpy(line + n + 475, "\"}}");
+    expect_final(line, "ERR bad-value: action.big: json object longer than 480 bytes");
+    n = snprintf(line, sizeof line, "config import {\"org\":\"");
+    memset(line + n, 'o', 481);
+    strcpy(line + n + 481, "\"}");
+    expect_final(line, "ERR bad-value: org: value too long");
+    expect_final("config import {\"org\":\"a\\u0000b\"}",
+                 "ERR bad-value: org: the value must be a JSON string (without \\u0000)");
+    expect_final("config import {\"org\":{}}", "ERR bad-value: org: the value must be a JSON string");
+    get_is("org", "");
+}
+
+/* The lines of a multi-line import are never run as commands (one may hold
+ * the secret), however the import ends. */
+static void a_multi_line_import_that_goes_wrong_changes_nothing(void **state)
+{
+    (void)state;
+    expect_final("config set org before", "OK");
+    /* silence: dropped after a minute */
+    char *out;
+    expect_final("config import begin", "OK");
+    out = run("{\"org\":\"idle\"}");
+    assert_string_equal(out, "");
+    free(out);
+    fake_time_advance(CONSOLE_CAPTURE_IDLE_MS);
+    console_task();
+    out = fake_console_take();
+    assert_string_equal(out, "ERR timeout: no input for 60 s: the import was dropped, nothing changed\r\n");
+    free(out);
+    get_is("org", "before");
+    /* a line over 512 bytes: the rest is swallowed, then refused */
+    expect_final("config import begin", "OK");
+    char line[700];
+    memset(line, ' ', 600);
+    line[600] = '\0';
+    out = run(line);
+    assert_string_equal(out, "");
+    free(out);
+    out = run("config set org sneaky"); /* read as part of the import, not run */
+    assert_string_equal(out, "");
+    free(out);
+    expect_final("config import commit",
+                 "ERR line-too-long: a line of the import held more than 512 bytes; nothing changed");
+    get_is("org", "before");
+    /* more than the 2 KB the import is read into */
+    expect_final("config import begin", "OK");
+    free(run("{\"org\":\"big\","));
+    memset(line, ' ', 500);
+    line[500] = '\0';
+    for (int i = 0; i < 5; i++) {
+        free(run(line));
+    }
+    free(run("\"webhook\":\"w\"}"));
+    expect_final("config import commit", "ERR bad-value: json longer than 2048 bytes; nothing changed");
+    get_is("org", "before");
+    get_is("webhook", "");
+    expect_final("config import abort", "ERR bad-argument: no import in progress");
+}
+
 static unsigned on_medium(const char *text)
 {
     return fake_nvm_count(text, strlen(text));
@@ -482,6 +596,10 @@ int main(void)
         cmocka_unit_test_setup(import_is_all_or_nothing, setup),
         cmocka_unit_test_setup(multi_line_import, setup),
         cmocka_unit_test_setup(unset_and_reset, setup),
+        cmocka_unit_test_setup(show_lists_defaults_and_stored_families, setup),
+        cmocka_unit_test_setup(config_usage_errors, setup),
+        cmocka_unit_test_setup(import_refuses_what_no_key_takes, setup),
+        cmocka_unit_test_setup(a_multi_line_import_that_goes_wrong_changes_nothing, setup),
         cmocka_unit_test_setup(old_secrets_leave_no_copy_on_the_medium, setup),
         cmocka_unit_test_setup(configured_names_what_is_missing, setup),
         cmocka_unit_test_setup(power_cuts_during_set_import_and_reset, setup),

@@ -393,6 +393,129 @@ static void imports_leave_room_for_a_lookup(void **state)
     drain_tx();
 }
 
+/* The last UDP frame sent to dst_port, into s_frame; its length or 0. */
+static size_t last_udp_to(uint16_t dst_port)
+{
+    static uint8_t f[HAL_ETH_FRAME_MAX];
+    size_t len, found = 0;
+    while ((len = fake_eth_take_tx(f, sizeof f)) > 0) {
+        if (len >= 42 && f[12] == 0x08 && f[13] == 0x00 && f[14 + 9] == 17 &&
+            (f[14 + 20 + 2] << 8 | f[14 + 20 + 3]) == dst_port) {
+            memcpy(s_frame, f, len);
+            found = len;
+        }
+    }
+    return found;
+}
+
+/* An NTP server's answer to the request in s_frame, saying unix_s. */
+static void answer_ntp(uint32_t unix_s)
+{
+    uint8_t reply[14 + 20 + 8 + 48];
+    memcpy(reply, s_frame + 6, 6);
+    memcpy(reply + 6, s_frame, 6);
+    reply[12] = 0x08;
+    reply[13] = 0x00;
+    uint8_t *ip = reply + 14;
+    memcpy(ip, s_frame + 14, 20);
+    memcpy(ip + 12, s_frame + 14 + 16, 4);
+    memcpy(ip + 16, s_frame + 14 + 12, 4);
+    ip[2] = 0;
+    ip[3] = 20 + 8 + 48;
+    ip[10] = ip[11] = 0;
+    uint16_t sum = ip_checksum(ip, 20);
+    ip[10] = (uint8_t)(sum >> 8);
+    ip[11] = (uint8_t)sum;
+    uint8_t *u = ip + 20;
+    const uint8_t *qu = s_frame + 14 + 20;
+    u[0] = qu[2];
+    u[1] = qu[3];
+    u[2] = qu[0];
+    u[3] = qu[1];
+    u[4] = 0;
+    u[5] = 8 + 48;
+    u[6] = u[7] = 0;
+    uint8_t *ntp = u + 8;
+    memset(ntp, 0, 48);
+    ntp[0] = 0x24; /* no leap warning, version 4, server */
+    ntp[1] = 2;    /* stratum */
+    memcpy(ntp + 24, qu + 8 + 40, 8); /* originate: the request's transmit time */
+    uint32_t ntp_s = unix_s + 2208988800u;
+    for (int i = 0; i < 2; i++) { /* receive and transmit */
+        uint8_t *t = ntp + 32 + 8 * i;
+        t[0] = (uint8_t)(ntp_s >> 24);
+        t[1] = (uint8_t)(ntp_s >> 16);
+        t[2] = (uint8_t)(ntp_s >> 8);
+        t[3] = (uint8_t)ntp_s;
+    }
+    fake_eth_inject(reply, sizeof reply);
+}
+
+#define UNIX_2030 1906502400u /* 2030-06-01T00:00:00Z */
+
+/* SNTP feeds the wall clock; a large step is held and asked about again
+ * every 2 minutes (not hourly) until confirmed or dropped. */
+static void an_ntp_answer_sets_the_clock_and_a_step_is_asked_again_soon(void **state)
+{
+    (void)state;
+    const char *why;
+    free(fake_console_take());
+    drain_tx();
+    assert_int_equal(cfg_set("ntp", "192.168.7.1:123", &why), CFG_OK);
+    run_ms(5);
+    assert_true(last_udp_to(123) > 0); /* asked at once */
+    assert_string_equal(wallclock_state_name(), "unsynced");
+    answer_ntp(UNIX_2030);
+    run_ms(5);
+    char *out = fake_console_take();
+    assert_non_null(strstr(out, "EVT time synced utc=2030-06-01T00:00:00."));
+    free(out);
+    assert_string_equal(wallclock_state_name(), "synced");
+    assert_string_equal(net_reach(), "ok");
+    uint64_t now;
+    assert_true(wallclock_now(&now));
+    assert_true(now / 1000u == UNIX_2030);
+
+    /* a new server (the key changed) answers an hour later than that (a
+     * second more: the clock ran on for a few milliseconds meanwhile) */
+    assert_int_equal(cfg_set("ntp", "192.168.7.1", &why), CFG_OK);
+    run_ms(5);
+    assert_true(last_udp_to(123) > 0);
+    answer_ntp(UNIX_2030 + 3601u);
+    run_ms(5);
+    out = fake_console_take();
+    assert_string_equal(out, "EVT time suspect step_s=3600\r\n");
+    free(out);
+    assert_string_equal(wallclock_state_name(), "suspect");
+    assert_true(wallclock_now(&now));
+    assert_true(now / 1000u < UNIX_2030 + 60u); /* the clock runs on meanwhile */
+    run_ms(120000 - 20);
+    assert_int_equal(last_udp_to(123), 0); /* not asked before its time */
+    run_ms(40);
+    assert_true(last_udp_to(123) > 0); /* two minutes later */
+    drain_tx();
+}
+
+/* One lookup at a time: a second is refused at once, the first goes on. */
+static void a_second_lookup_waits_for_none(void **state)
+{
+    (void)state;
+    const char *why;
+    assert_int_equal(cfg_set("ntp", "192.168.7.1", &why), CFG_OK);
+    run_ms(5);
+    drain_tx();
+    result_t a = {0}, b = {0};
+    net_resolve("first.example.test", on_resolved, &a);
+    net_resolve("second.example.test", on_resolved, &b);
+    assert_int_equal(a.calls, 0);
+    assert_int_equal(b.calls, 1);
+    assert_false(b.ok);
+    assert_string_equal(b.why, "another lookup is in progress");
+    run_ms(20000);
+    assert_int_equal(a.calls, 1);
+    drain_tx();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,7 +529,11 @@ int main(void)
         cmocka_unit_test(an_unanswered_lookup_fails_and_reach_says_so),
         cmocka_unit_test(a_busy_mac_drops_and_counts),
         cmocka_unit_test(an_import_that_leaves_ntp_alone_does_not_restart_sntp),
+        /* before the next: its abandoned lookups of NTP server names end
+         * in SNTP retries (lwIP cannot cancel a lookup) */
+        cmocka_unit_test(an_ntp_answer_sets_the_clock_and_a_step_is_asked_again_soon),
         cmocka_unit_test(imports_leave_room_for_a_lookup),
+        cmocka_unit_test(a_second_lookup_waits_for_none),
     };
     return cmocka_run_group_tests_name("net", tests, group_setup, NULL);
 }

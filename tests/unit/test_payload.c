@@ -110,6 +110,22 @@ static void limits(void **state)
     char id[64];
     payload_run_id(&t, id, sizeof id);
     assert_string_equal(id, "pb-525400123456-7-3");
+    /* over 1,536 bytes is refused whatever room the caller has */
+    memset(t.blueprint, 'b', PAYLOAD_IDENT_MAX);
+    memset(t.entity, 'e', PAYLOAD_IDENT_MAX);
+    memset(t.action, 'a', sizeof t.action - 1);
+    memset(t.device_id, 'd', PAYLOAD_ID_MAX);
+    char org[65], big[4096];
+    memset(org, 'o', 64);
+    org[64] = '\0';
+    assert_true(payload_length(&t, org) > PAYLOAD_MAX);
+    assert_int_equal(payload_build(&t, org, 1, big, sizeof big, &len), PAYLOAD_TOO_BIG);
+    /* properties that are no object (a record that decayed) are refused */
+    t = sample();
+    strcpy(t.props, "{\"a\":1");
+    assert_int_equal(payload_build(&t, "o", 1, body, sizeof body, &len), PAYLOAD_TOO_BIG);
+    strcpy(t.props, "}");
+    assert_int_equal(payload_build(&t, "o", 1, body, sizeof body, &len), PAYLOAD_TOO_BIG);
 }
 
 int main(void)
