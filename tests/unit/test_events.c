@@ -135,15 +135,15 @@ static void delivery_events_and_their_flashes(void **state)
 static void run_events(void **state)
 {
     (void)state;
-    ev_run("pb-1-2-3", 0, NULL, "not-started", NULL, NULL);
+    ev_run_not_started("pb-1-2-3");
     said("EVT run id=pb-1-2-3 state=not-started\r\n");
-    ev_run("pb-1-2-3", 0, NULL, "lost", NULL, "capacity");
+    ev_run_lost("pb-1-2-3", "capacity");
     said("EVT run id=pb-1-2-3 state=lost reason=capacity\r\n");
-    ev_run("pb-1-2-3", 4711, "20261206.3", "queued", NULL, NULL);
+    ev_run_seen("pb-1-2-3", 4711, "20261206.3", "queued");
     said("EVT run id=pb-1-2-3 build=4711 number=20261206.3 state=queued\r\n");
-    ev_run("pb-1-2-3", 4711, "20261206.3", "completed", "succeeded", NULL);
+    ev_run_completed("pb-1-2-3", 4711, "20261206.3", "succeeded", true);
     said("EVT run id=pb-1-2-3 build=4711 number=20261206.3 state=completed result=succeeded\r\n");
-    ev_run("pb-1-2-3", 4294967295u, "x", "running", NULL, NULL);
+    ev_run_seen("pb-1-2-3", 4294967295u, "x", "running");
     said("EVT run id=pb-1-2-3 build=4294967295 number=x state=running\r\n");
 }
 
