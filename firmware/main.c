@@ -41,6 +41,16 @@ static led_pattern_t led_base(void)
     return queue_count() > 0 ? LED_PENDING : LED_IDLE;
 }
 
+/* A change that may move the endpoint (cfg.h, binding): the kept-alive
+ * connection and the TLS session were verified for what it was. */
+static void on_cfg_change(const char *key)
+{
+    if (cfg_moves_endpoint(key)) {
+        https_close();
+        tls_forget_session();
+    }
+}
+
 static void *pool_alloc(size_t size)
 {
     return mbedtls_calloc(1, size);
@@ -75,6 +85,7 @@ int main(void)
     (void)queue_init(); /* status shows queue_store= when it found no medium */
     tls_init();
     https_init(tls_transport());
+    cfg_add_listener(on_cfg_change);
     delivery_init();
 
     for (;;) {

@@ -397,6 +397,7 @@ class ConnectionInfo:
     offered_versions: tuple = ()    # TLS versions offered, e.g. ("TLSv1.2",)
     handshake: str = "pending"      # "pending", "ok" or "failed"
     tls_version: str = None
+    resumed: bool = False           # the handshake resumed a session (no certificate was sent)
     cipher: str = None
     tls_error: str = None
     app_bytes: int = 0              # application data (HTTP) bytes received after the handshake
@@ -1188,7 +1189,7 @@ class WebhookEmulator:
                       f"{info.tls_error}")
             return None
         cipher = tls.cipher()
-        self._update(info, handshake="ok", tls_version=tls.version(),
+        self._update(info, handshake="ok", tls_version=tls.version(), resumed=tls.session_reused,
                      cipher=cipher[0] if cipher else None)
         return tls
 

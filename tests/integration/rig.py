@@ -34,11 +34,12 @@ class Rig:
         config = {"org": ORG, "webhook": HOOK, "secret": SECRET, **self.net.device_config(ntp=ntp),
                   "action.deploy": {"environment": "prod"}, "button.up.long": "deploy",
                   "blueprint": "service"}
+        # The anchor first: adding one unsets the secret (endpoint binding).
+        final = self.ca_add(pem("root.pem"))
+        assert final.startswith("OK ca="), final
         # extra: more members, as JSON text (",\"key\":\"value\"...")
         _, _, final = self.dev.command("config import " + pbdevice.minified(config)[:-1] + extra + "}")
         assert final == "OK", final
-        final = self.ca_add(pem("root.pem"))
-        assert final.startswith("OK ca="), final
         if ntp:
             self.wait_synced()
 
