@@ -1,9 +1,7 @@
 #include "lineed.h"
 
+#include <stdint.h>
 #include <string.h>
-
-/* What follows these prefixes may be a secret: echoed as '*'. */
-static const char *const s_secret_prefixes[] = {"config set secret ", "config import "};
 
 void lineed_init(lineed_t *le)
 {
@@ -15,11 +13,20 @@ void lineed_set_echo(lineed_t *le, lineed_echo_fn echo)
     le->echo = echo;
 }
 
+void lineed_set_secret(lineed_t *le, lineed_secret_fn secret_from)
+{
+    le->secret_from = secret_from;
+}
+
 void lineed_reset(lineed_t *le)
 {
+    /* volatile: the compiler may not drop a wipe of bytes it sees no reader of */
+    volatile char *p = le->line;
+    for (size_t i = 0; i < sizeof le->line; i++) {
+        p[i] = '\0';
+    }
     le->len = 0;
     le->dropped = 0;
-    le->line[0] = '\0';
 }
 
 static void echo(const lineed_t *le, const char *s, size_t len)
@@ -29,25 +36,21 @@ static void echo(const lineed_t *le, const char *s, size_t len)
     }
 }
 
-/* Whether position pos of the line falls inside a secret value. */
-static bool masked_at(const lineed_t *le, size_t pos)
+/* Where the line's first len bytes start a secret: 0 for a line that is
+ * all secret, SIZE_MAX for none. */
+static size_t secret_start(const lineed_t *le, size_t len)
 {
     if (le->mask_all) {
-        return true;
+        return 0;
     }
-    for (size_t i = 0; i < sizeof s_secret_prefixes / sizeof s_secret_prefixes[0]; i++) {
-        size_t n = strlen(s_secret_prefixes[i]);
-        if (pos >= n && strncmp(le->line, s_secret_prefixes[i], n) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return le->secret_from != NULL ? le->secret_from(le->line, len) : SIZE_MAX;
 }
 
 void lineed_redraw(const lineed_t *le)
 {
+    size_t from = secret_start(le, le->len);
     for (size_t i = 0; i < le->len; i++) {
-        echo(le, masked_at(le, i) ? "*" : &le->line[i], 1);
+        echo(le, i >= from ? "*" : &le->line[i], 1);
     }
 }
 
@@ -71,7 +74,7 @@ lineed_result_t lineed_feed(lineed_t *le, char c)
         if (le->dropped > 0) {
             le->dropped--;
         } else if (le->len > 0) {
-            le->len--;
+            le->line[--le->len] = '\0';
             echo(le, "\b \b", 3);
         }
         return LINEED_NONE;
@@ -92,7 +95,7 @@ lineed_result_t lineed_feed(lineed_t *le, char c)
         return LINEED_NONE;
     }
     le->line[le->len] = c;
-    echo(le, masked_at(le, le->len) ? "*" : &c, 1);
+    echo(le, le->len >= secret_start(le, le->len + 1) ? "*" : &c, 1);
     le->len++;
     return LINEED_NONE;
 }

@@ -17,6 +17,7 @@
 #include "device.h"
 #include "hal.h"
 #include "led.h"
+#include "lock.h"
 #include "net.h"
 #include "store.h"
 #include "trigger.h"
@@ -69,6 +70,7 @@ int main(void)
     device_count_boot();
     cfg_init();
     ca_init();
+    lock_init();
     ev_boot(PB_VERSION, hal_board_name(), device_reset_name(hal_reset_cause()), durable);
     led_init();
     trigger_init();
@@ -95,7 +97,10 @@ int main(void)
         delivery_task();
         https_task();
         console_task();
+        lock_task();
         led_task();
-        hal_idle();
+        if (!lock_busy()) {
+            hal_idle(); /* a passphrase hash runs a slice per pass */
+        }
     }
 }
