@@ -83,6 +83,7 @@ bool cmd_lock_refuses(const char *name, const char *args)
 
 /* ------------------------------------------------------------ commands */
 
+/* A command's final line; also the answer of a check that ran in slices. */
 static void answer(lock_result_t r)
 {
     switch (r) {
@@ -119,12 +120,6 @@ static void answer(lock_result_t r)
     }
 }
 
-/* The answer of a check that ran in slices. */
-static void done(lock_result_t r)
-{
-    answer(r);
-}
-
 /* The passphrase: the rest of the line after the spaces that follow the
  * command word, kept verbatim (inner and trailing spaces are part of it). */
 static const char *passphrase(const char *args)
@@ -153,7 +148,7 @@ void cmd_unlock(const char *args)
     if (lock_locked() && wait > 0) {
         con_info("wait_ms=%lu failures=%lu", (unsigned long)wait, (unsigned long)lock_failures());
     }
-    started_or_answer(lock_unlock(pass, strlen(pass), done));
+    started_or_answer(lock_unlock(pass, strlen(pass), answer));
 }
 
 void cmd_lock(const char *args)
@@ -164,7 +159,7 @@ void cmd_lock(const char *args)
         answer(lock_relock());
     } else if (rest != NULL && strcmp(verb, "set") == 0) {
         const char *pass = passphrase(rest);
-        started_or_answer(lock_set(pass, strlen(pass), done));
+        started_or_answer(lock_set(pass, strlen(pass), answer));
     } else if (rest != NULL && strcmp(verb, "clear") == 0 && *rest == '\0') {
         answer(lock_clear());
     } else {

@@ -25,8 +25,9 @@
  * failures are from an earlier boot): 1 s, doubling, at most
  * LOCK_WAIT_MAX_MS.
  *
- * Memory: the state is static (about 0.25 KB); mbedTLS's HMAC state (about
- * 0.25 KB) comes from its heap only while a hash is being computed.
+ * Memory: the state is static (204 bytes on lm3s6965evb); mbedTLS's HMAC
+ * state (about 0.25 KB) comes from its heap only while a hash is being
+ * computed.
  */
 #ifndef LOCK_H
 #define LOCK_H
