@@ -121,7 +121,7 @@ help:
 	@echo "make erase-nvm         erase a connected board's configuration and queue (its NVM sectors)"
 	@echo "make protect           read-out protection level 1 on a connected board (asks first)"
 	@echo "make check             cppcheck over the project's own code"
-	@echo "make bench             start-up, delivery and queue drain times in QEMU (emulated ms, -icount shift=4)"
+	@echo "make bench             start-up, delivery, queue drain and passphrase check times in QEMU (emulated ms, -icount shift=4)"
 	@echo "make soak              SOAK_TRIALS (500) power cuts of QEMU around presses and deliveries"
 	@echo "make hil PORT=/dev/ttyACM0 HOST_IP=<LAN address> [BOARD=<board>]"
 	@echo "                       hardware test kit: the suite against a real board on PORT and this LAN"
@@ -266,6 +266,7 @@ bench: bootstrap
 	$(Q)$(MAKE) --no-print-directory BOARD=lm3s6965evb all
 	$(Q)tools/netns $(PYTHON) tools/bench-net.py
 	$(Q)tools/netns $(PYTHON) tools/bench-delivery.py
+	$(Q)$(PYTHON) tools/bench-lock.py
 
 # The power-cut trials of `make test`, many more of them (with SOAK_SEED to
 # vary the moments): QEMU killed and restarted on its NVM file each time.

@@ -397,6 +397,23 @@ static const char *anchor_problem(const mbedtls_x509_crt *crt)
     return NULL;
 }
 
+/* Sets (value) or deletes (NULL) an anchor key and, in the same store
+ * change, unsets the credentials (cfg.h, endpoint binding): the secret
+ * must not sign for a server that other anchors let in. */
+static int bound_change(const char *key, const void *value, size_t len)
+{
+    store_begin();
+    int rc = value != NULL ? store_put(key, value, len) : store_del(key);
+    if (rc == STORE_OK) {
+        rc = cfg_unbind();
+    }
+    if (rc != STORE_OK) {
+        store_abort();
+        return rc;
+    }
+    return store_commit();
+}
+
 ca_status_t ca_add(const uint8_t *der, size_t len, unsigned *slot_out, char label[CA_CN_MAX + 1], const char **why)
 {
     unsigned char *p = (unsigned char *)(uintptr_t)der; /* mbedtls_asn1_get_tag only reads through it */
@@ -448,7 +465,7 @@ ca_status_t ca_add(const uint8_t *der, size_t len, unsigned *slot_out, char labe
     }
     char key[16];
     slot_key(free_slot, key);
-    int rc = store_set(key, der, len);
+    int rc = bound_change(key, der, len);
     if (rc != STORE_OK && rc != STORE_NO_MEDIUM) {
         *why = rc == STORE_FULL ? "non-volatile memory full" : "write failed";
         return CA_STORAGE;
@@ -456,6 +473,7 @@ ca_status_t ca_add(const uint8_t *der, size_t len, unsigned *slot_out, char labe
     s_slots[free_slot - 1].len = (uint16_t)len;
     s_slots[free_slot - 1].cn_hash = der_cn_hash(der, len);
     *slot_out = free_slot;
+    cfg_notify(key);
     return CA_OK;
 }
 
@@ -466,22 +484,27 @@ ca_status_t ca_remove(unsigned slot)
     }
     char key[16];
     slot_key(slot, key);
-    int rc = store_delete(key);
+    int rc = bound_change(key, NULL, 0);
     if (rc != STORE_OK && rc != STORE_NO_MEDIUM && rc != STORE_NOT_FOUND) {
         return CA_STORAGE;
     }
     s_slots[slot - 1].len = 0;
     s_slots[slot - 1].cn_hash = 0;
+    cfg_notify(key);
     return CA_OK;
 }
 
 ca_status_t ca_set_builtin(bool on)
 {
-    int rc = store_set("ca.builtin", on ? "on" : "off", on ? 2u : 3u);
+    if (on == s_builtin_on) {
+        return CA_OK; /* no change: the credentials stay (cfg.h, binding) */
+    }
+    int rc = bound_change("ca.builtin", on ? "on" : "off", on ? 2u : 3u);
     if (rc != STORE_OK && rc != STORE_NO_MEDIUM) {
         return CA_STORAGE;
     }
     s_builtin_on = on;
+    cfg_notify("ca.builtin");
     return CA_OK;
 }
 

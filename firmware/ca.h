@@ -61,7 +61,13 @@ typedef enum {
 /* Checks a DER certificate (one, complete; a CA, or a self-signed server
  * certificate to pin; RSA of 2048 bits or more) and stores it as an added
  * anchor: CA_OK with the slot (the one it already had if it was there) and
- * its subject's label for the console. */
+ * its subject's label for the console.
+ *
+ * Adding an anchor, removing one and switching the built-ins change whom
+ * the device trusts: each unsets the credentials in the same store change
+ * (cfg.h, endpoint binding; cfg_unbound() names them) and notifies the
+ * configuration's listeners with its "ca.*" key.  The same certificate
+ * again, or the built-ins switched to what they are, changes nothing. */
 ca_status_t ca_add(const uint8_t *der, size_t len, unsigned *slot, char label[CA_CN_MAX + 1], const char **why);
 ca_status_t ca_remove(unsigned slot);
 ca_status_t ca_set_builtin(bool on);

@@ -16,11 +16,17 @@
 
 typedef bool (*validator_t)(const char *value, const char **why);
 
+/* What a key is besides its value (spec section 2, endpoint binding). */
+#define F_CREDENTIAL 0x01u /* write-only (never read back, no old copy on the medium) and bound to the
+                            * endpoint: unset when the endpoint or the trust anchors change */
+#define F_ENDPOINT 0x02u   /* where the credentials go: a change unsets them */
+
 typedef struct {
     const char *name;
     const char *default_value; /* NULL: none ("" when shown) */
     validator_t validate;
     uint16_t max;              /* longest value a string key accepts; 0: a number */
+    uint8_t flags;             /* F_* */
 } cfg_key_def_t;
 
 /* ------------------------------------------------------------ validators */
@@ -193,12 +199,12 @@ static bool v_run_follow_s(const char *v, const char **why)
 
 /* Indexed by cfg_key_t. */
 static const cfg_key_def_t s_keys[CFG_KEY_COUNT] = {
-    [CFG_ORG] = {"org", NULL, v_org, CFG_MAX_ORG},
-    [CFG_WEBHOOK] = {"webhook", NULL, v_webhook, CFG_MAX_WEBHOOK},
-    [CFG_SECRET] = {"secret", NULL, v_secret, CFG_SECRET_MAX},
-    [CFG_HOST] = {"host", "dev.azure.com", v_host, CFG_MAX_HOST},
-    [CFG_PORT] = {"port", "443", v_port, 0},
-    [CFG_PATH_PREFIX] = {"path_prefix", "", v_path_prefix, CFG_MAX_PATH_PREFIX},
+    [CFG_ORG] = {"org", NULL, v_org, CFG_MAX_ORG, F_ENDPOINT},
+    [CFG_WEBHOOK] = {"webhook", NULL, v_webhook, CFG_MAX_WEBHOOK, F_ENDPOINT},
+    [CFG_SECRET] = {"secret", NULL, v_secret, CFG_SECRET_MAX, F_CREDENTIAL},
+    [CFG_HOST] = {"host", "dev.azure.com", v_host, CFG_MAX_HOST, F_ENDPOINT},
+    [CFG_PORT] = {"port", "443", v_port, 0, F_ENDPOINT},
+    [CFG_PATH_PREFIX] = {"path_prefix", "", v_path_prefix, CFG_MAX_PATH_PREFIX, F_ENDPOINT},
     [CFG_API_VERSION] = {"api_version", "6.0-preview", v_api_version, CFG_MAX_API_VERSION},
     [CFG_SIG_HEADER] = {"sig_header", "X-Port-Signature", v_sig_header, CFG_MAX_SIG_HEADER},
     [CFG_IP] = {"ip", "dhcp", v_ip, CFG_MAX_IP},
@@ -212,15 +218,12 @@ static const cfg_key_def_t s_keys[CFG_KEY_COUNT] = {
     [CFG_RETRY_MAX_MS] = {"retry.max_ms", "300000", v_retry_ms, 0},
     [CFG_RETRY_ERROR_MS] = {"retry.error_ms", "600000", v_retry_ms, 0},
     [CFG_PROJECT] = {"project", "", v_project, CFG_MAX_PROJECT},
-    [CFG_PAT] = {"pat", NULL, v_pat, CFG_PAT_MAX},
+    [CFG_PAT] = {"pat", NULL, v_pat, CFG_PAT_MAX, F_CREDENTIAL},
     [CFG_RUN_WAIT_S] = {"run.wait_s", "180", v_run_wait_s, 0},
     [CFG_RUN_POLL_S] = {"run.poll_s", "10", v_run_poll_s, 0},
     [CFG_RUN_FOLLOW_S] = {"run.follow_s", "7200", v_run_follow_s, 0},
 };
 #define KEY_COUNT ((unsigned)CFG_KEY_COUNT)
-
-/* Set, never read back, and no replaced value stays on the medium. */
-static const char *const s_write_only[] = {"secret", "pat"};
 
 static cfg_listener_t s_listeners[MAX_LISTENERS];
 static unsigned s_nlisteners;
@@ -273,17 +276,22 @@ static bool is_button_key(const char *key)
 
 bool cfg_write_only(const char *key)
 {
-    for (unsigned i = 0; i < sizeof s_write_only / sizeof s_write_only[0]; i++) {
-        if (strcmp(key, s_write_only[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
+    const cfg_key_def_t *k = fixed(key);
+    return k != NULL && (k->flags & F_CREDENTIAL) != 0;
 }
 
 bool cfg_sensitive(const char *key)
 {
-    return cfg_write_only(key);
+    return cfg_write_only(key) || strcmp(key, CFG_LOCK_HASH_KEY) == 0;
+}
+
+bool cfg_moves_endpoint(const char *key)
+{
+    if (key == NULL) {
+        return true; /* an import or a reset: it may have */
+    }
+    const cfg_key_def_t *k = fixed(key);
+    return (k != NULL && (k->flags & F_ENDPOINT) != 0) || strncmp(key, "ca.", 3) == 0;
 }
 
 bool cfg_known(const char *key)
@@ -521,16 +529,114 @@ cfg_status_t cfg_check(const char *key, const char *value, const char **why)
     return rc;
 }
 
+/* ------------------------------------------------------------ binding */
+
+/* Credentials (by cfg_key_t bit) that the binding unset since
+ * cfg_unbound_clear(). */
+static uint32_t s_unbound;
+
+void cfg_unbound_clear(void)
+{
+    s_unbound = 0;
+}
+
+const char *cfg_unbound(char *buf, size_t size)
+{
+    size_t n = 0;
+    if (size == 0) {
+        return buf;
+    }
+    buf[0] = '\0';
+    for (unsigned i = 0; i < KEY_COUNT; i++) {
+        if ((s_unbound & (1u << i)) != 0 && n < size) {
+            n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", s_keys[i].name);
+        }
+    }
+    return buf;
+}
+
+_Static_assert(CFG_KEY_COUNT <= 32, "a key's bit fits the credential masks");
+
+/* The credential bit of key, 0 for any other key. */
+static uint32_t credential_bit(const char *key)
+{
+    const cfg_key_def_t *k = fixed(key);
+    return k != NULL && (k->flags & F_CREDENTIAL) != 0 ? 1u << (unsigned)(k - s_keys) : 0u;
+}
+
+/* Whether giving key the value next (NULL: its default) moves the endpoint.
+ * Byte for byte: the same value again is no change; another spelling of the
+ * same host (case, a trailing dot) is one. */
+static bool moves(const char *key, const char *next)
+{
+    const cfg_key_def_t *k = fixed(key);
+    if (k == NULL || (k->flags & F_ENDPOINT) == 0) {
+        return false;
+    }
+    char now[CFG_BUF(HOST)];
+    _Static_assert(CFG_MAX_HOST >= CFG_MAX_ORG && CFG_MAX_HOST >= CFG_MAX_WEBHOOK &&
+                       CFG_MAX_HOST >= CFG_MAX_PATH_PREFIX,
+                   "the host is the longest endpoint value");
+    if (next == NULL) {
+        next = k->default_value != NULL ? k->default_value : "";
+    }
+    return cfg_value(key, now, sizeof now, NULL) != CFG_OK || strcmp(now, next) != 0;
+}
+
+/* Adds, to the open store change, the deletion of every credential that is
+ * set, except those in keep (the change sets them itself). */
+static int unbind_put(uint32_t keep)
+{
+    for (unsigned i = 0; i < KEY_COUNT; i++) {
+        uint32_t bit = 1u << i;
+        if ((s_keys[i].flags & F_CREDENTIAL) == 0 || (keep & bit) != 0 || !store_has(s_keys[i].name)) {
+            continue;
+        }
+        int rc = store_del(s_keys[i].name);
+        if (rc != STORE_OK) {
+            return rc;
+        }
+        s_unbound |= bit;
+    }
+    return STORE_OK;
+}
+
+int cfg_unbind(void)
+{
+    return unbind_put(0);
+}
+
+/* After a change committed: its key, then the credentials it unset. */
+static void notify_change(const char *key)
+{
+    notify(key);
+    for (unsigned i = 0; i < KEY_COUNT; i++) {
+        if ((s_unbound & (1u << i)) != 0) {
+            notify(s_keys[i].name);
+        }
+    }
+}
+
+void cfg_notify(const char *key)
+{
+    notify_change(key);
+}
+
 /* ------------------------------------------------------------ changing */
 
 static bool s_in_txn;
 static bool s_txn_failed;
+static bool s_txn_moves;     /* the open import moves the endpoint */
+static uint32_t s_txn_creds; /* credentials the open import sets */
 
 void cfg_txn_begin(void)
 {
     store_begin();
     s_in_txn = true;
     s_txn_failed = false;
+    s_txn_moves = false;
+    s_txn_creds = 0;
+    s_unbound = 0;
 }
 
 cfg_status_t cfg_txn_put(const char *key, const char *value)
@@ -538,8 +644,13 @@ cfg_status_t cfg_txn_put(const char *key, const char *value)
     const char *why;
     char norm[CFG_VALUE_MAX + 1];
     cfg_status_t rc = check(key, value, norm, &why);
-    if (rc == CFG_OK && store_put(key, norm, strlen(norm)) != STORE_OK) {
-        rc = CFG_STORAGE;
+    if (rc == CFG_OK) {
+        /* against the committed values: the change's own are not visible yet */
+        s_txn_moves = s_txn_moves || moves(key, norm);
+        s_txn_creds |= credential_bit(key);
+        if (store_put(key, norm, strlen(norm)) != STORE_OK) {
+            rc = CFG_STORAGE;
+        }
     }
     cfg_wipe(norm, CFG_VALUE_MAX + 1); /* it may have held the secret */
     if (rc != CFG_OK) {
@@ -552,34 +663,60 @@ void cfg_txn_abort(void)
 {
     store_abort();
     s_in_txn = false;
+    s_unbound = 0;
 }
 
 cfg_status_t cfg_txn_commit(void)
 {
     s_in_txn = false;
-    if (s_txn_failed) {
+    /* In the same change: a power cut keeps the old endpoint with its
+     * credentials, or the new one without them. */
+    if (s_txn_failed || (s_txn_moves && unbind_put(s_txn_creds) != STORE_OK)) {
         store_abort();
+        s_unbound = 0;
         return CFG_STORAGE;
     }
     if (store_commit() != STORE_OK) {
+        s_unbound = 0;
         return CFG_STORAGE;
     }
-    notify(NULL);
+    notify_change(NULL);
+    return CFG_OK;
+}
+
+/* One key, with the binding: key = value (or deleted when value is NULL)
+ * and, when that moves the endpoint, every credential unset, in one store
+ * change. */
+static cfg_status_t change(const char *key, const char *value, bool move)
+{
+    store_begin();
+    int rc = value != NULL ? store_put(key, value, strlen(value)) : store_del(key);
+    if (rc == STORE_OK && move) {
+        rc = unbind_put(0);
+    }
+    if (rc == STORE_OK) {
+        rc = store_commit();
+    } else {
+        store_abort();
+    }
+    if (rc != STORE_OK) {
+        s_unbound = 0;
+        return CFG_STORAGE;
+    }
+    notify_change(key);
     return CFG_OK;
 }
 
 cfg_status_t cfg_set(const char *key, const char *value, const char **why)
 {
     char norm[CFG_VALUE_MAX + 1];
+    s_unbound = 0;
     cfg_status_t rc = strlen(value) > 4 * CFG_VALUE_MAX ? (*why = "value too long", CFG_BAD_VALUE)
                                                           : check(key, value, norm, why);
-    if (rc == CFG_OK && store_set(key, norm, strlen(norm)) != STORE_OK) {
-        rc = CFG_STORAGE;
+    if (rc == CFG_OK) {
+        rc = change(key, norm, moves(key, norm));
     }
     cfg_wipe(norm, CFG_VALUE_MAX + 1);
-    if (rc == CFG_OK) {
-        notify(key);
-    }
     return rc;
 }
 
@@ -588,21 +725,24 @@ cfg_status_t cfg_unset(const char *key)
     if (!cfg_known(key)) {
         return CFG_UNKNOWN_KEY;
     }
-    if (store_delete(key) != STORE_OK) {
-        return CFG_STORAGE;
+    s_unbound = 0;
+    if (!store_has(key)) {
+        notify(key);
+        return CFG_OK;
     }
-    notify(key);
-    return CFG_OK;
+    return change(key, NULL, moves(key, NULL));
 }
 
 static bool keep_on_reset(const char *key)
 {
-    /* the boot counter (run ids stay unique) and nothing else */
+    /* the boot counter (run ids stay unique) and the console lock (lock.h:
+     * `lock clear` removes it, a reset does not) */
     return strncmp(key, "sys.", 4) == 0;
 }
 
 cfg_status_t cfg_reset(void)
 {
+    s_unbound = 0;
     if (store_clear(keep_on_reset) != STORE_OK) {
         return CFG_STORAGE;
     }

@@ -8,6 +8,17 @@
  * the PAT are write-only: cfg_value() refuses them, only cfg_secret() and
  * cfg_pat() read them, and no replaced, unset or reset value of either stays
  * readable on the medium.
+ *
+ * Endpoint binding (spec section 2): the credentials (the write-only keys:
+ * the secret, and the PAT) sign for, or open, one destination.  A change
+ * that moves it (org, webhook, host, port, path_prefix: set to another
+ * value, or unset from one that is not the default) unsets every
+ * credential the same change does not set itself, in the same store
+ * change, so no power cut leaves the new endpoint with the old secret.
+ * Setting a key to the value it has is no change.  The trust anchors
+ * (ca.c) bind the same way through cfg_unbind().  A new credential key
+ * gets F_CREDENTIAL in cfg.c's table and is then unset, wiped and kept
+ * write-only like the secret.
  */
 #ifndef CFG_H
 #define CFG_H
@@ -92,9 +103,30 @@ bool cfg_known(const char *key);
 /* A key that is set but never read back (the secret, the PAT). */
 bool cfg_write_only(const char *key);
 /* Keys the store must leave no old copy of (store_set_sensitive): the
- * write-only keys.  Other secrets kept in the store (a passphrase hash) are
- * added here. */
+ * write-only keys and the console lock's passphrase hash. */
 bool cfg_sensitive(const char *key);
+/* Where lock.c keeps the passphrase hash: a sys.* key, so no config
+ * command reaches it and `config reset yes` keeps it. */
+#define CFG_LOCK_HASH_KEY "sys.lock"
+
+/* Whether a change notified with key (cfg_add_listener) may have moved the
+ * endpoint: an endpoint key, a trust anchor ("ca.*"), or NULL (an import or
+ * a reset).  Whoever keeps a connection or a TLS session to it drops them. */
+bool cfg_moves_endpoint(const char *key);
+
+/* Endpoint binding for a change made outside this module (a trust anchor
+ * added or removed, the built-ins switched): called between store_begin()
+ * and store_commit() of that change, it adds the deletion of every
+ * credential that is set.  STORE_OK or a store status (then abort the
+ * change).  After the commit, cfg_notify() with the changed key. */
+int cfg_unbind(void);
+/* Calls the listeners for key, and for every credential the change unset. */
+void cfg_notify(const char *key);
+/* The credentials the binding unset since the last change began (or
+ * cfg_unbound_clear()), as "secret" or "secret,pat", "" when none; into
+ * buf, which is returned.  For the console's answer, so a person knows. */
+const char *cfg_unbound(char *buf, size_t size);
+void cfg_unbound_clear(void);
 
 /* The value, or the key's default, into buf (NUL-terminated); *is_set (may be
  * NULL) says which.  An unset key without a default gives "". */
@@ -108,14 +140,16 @@ bool cfg_secret(void *buf, size_t size, size_t *len);
 bool cfg_pat(void *buf, size_t size, size_t *len);
 void cfg_wipe(void *buf, size_t len);
 
-/* Validates, normalises (action JSON is minified) and stores durably; on
- * CFG_BAD_VALUE *why says what is wrong.  Nothing changes on any error. */
+/* Validates, normalises (action JSON is minified) and stores durably, with
+ * the binding; on CFG_BAD_VALUE *why says what is wrong.  Nothing changes
+ * on any error. */
 cfg_status_t cfg_set(const char *key, const char *value, const char **why);
-/* Back to the default, durably. */
+/* Back to the default, durably, with the binding. */
 cfg_status_t cfg_unset(const char *key);
 
 /* All-or-nothing: validate every pair first with cfg_check, then apply them
- * with cfg_txn_begin / cfg_txn_put / cfg_txn_commit. */
+ * with cfg_txn_begin / cfg_txn_put / cfg_txn_commit.  The binding is
+ * applied at the commit: a credential the import sets is kept. */
 cfg_status_t cfg_check(const char *key, const char *value, const char **why);
 void cfg_txn_begin(void);
 cfg_status_t cfg_txn_put(const char *key, const char *value);

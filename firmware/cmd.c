@@ -1,8 +1,14 @@
 #include "cmd.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "cfg.h"
+#include "commands.h"
 #include "console.h"
+#include "lock.h"
+#include "store.h"
 
 const char *cmd_word(const char *s, char *word, unsigned size)
 {
@@ -25,6 +31,67 @@ const char *cmd_word(const char *s, char *word, unsigned size)
     return s;
 }
 
+/* A word of a line being typed: where it starts and ends, and whether a
+ * space follows it (it is complete). */
+typedef struct {
+    size_t at, end;
+    bool done;
+} word_t;
+
+static unsigned words(const char *line, size_t len, word_t *w, unsigned max)
+{
+    unsigned n = 0;
+    size_t i = 0;
+    while (n < max) {
+        while (i < len && line[i] == ' ') {
+            i++;
+        }
+        if (i == len) {
+            break;
+        }
+        w[n].at = i;
+        while (i < len && line[i] != ' ') {
+            i++;
+        }
+        w[n].end = i;
+        w[n].done = i < len;
+        n++;
+    }
+    return n;
+}
+
+static bool word_is(const char *line, const word_t *w, const char *s)
+{
+    size_t n = strlen(s);
+    return w->end - w->at == n && memcmp(line + w->at, s, n) == 0;
+}
+
+size_t cmd_secret_from(const char *line, size_t len)
+{
+    word_t w[3];
+    char key[STORE_KEY_MAX + 1];
+    unsigned n = words(line, len, w, 3);
+    if (n >= 1 && w[0].done && word_is(line, &w[0], "unlock")) {
+        return w[0].end + 1u;
+    }
+    if (n < 2 || !w[1].done) {
+        return SIZE_MAX;
+    }
+    if ((word_is(line, &w[0], "lock") && word_is(line, &w[1], "set")) ||
+        (word_is(line, &w[0], "config") && word_is(line, &w[1], "import"))) {
+        return w[1].end + 1u;
+    }
+    if (n == 3 && w[2].done && word_is(line, &w[0], "config") && word_is(line, &w[1], "set") &&
+        w[2].end - w[2].at < sizeof key) {
+        memcpy(key, line + w[2].at, w[2].end - w[2].at);
+        key[w[2].end - w[2].at] = '\0';
+        if (cfg_write_only(key)) {
+            return w[2].end + 1u;
+        }
+    }
+    return SIZE_MAX;
+}
+
 void cmd_dispatch(const char *line)
 {
     char name[24];
@@ -35,6 +102,10 @@ void cmd_dispatch(const char *line)
     }
     for (const cmd_t *c = cmd_table; c->name != NULL; c++) {
         if (strcmp(c->name, name) == 0) {
+            if (lock_locked() && cmd_lock_refuses(name, args)) {
+                con_err("locked", "the console is locked: unlock <passphrase> first");
+                return;
+            }
             uint32_t before = console_final_count();
             c->handler(args);
             /* A command that reads more lines (ca add, config import begin)

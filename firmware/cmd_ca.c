@@ -3,12 +3,17 @@
 #include <string.h>
 
 #include "ca.h"
+#include "cfg.h"
 #include "cmd.h"
 #include "commands.h"
 #include "console.h"
 #include "mbedtls/base64.h"
 
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
+/* " unset=<credentials>" for an OK line after a change that unset them
+ * (cfg.h, endpoint binding), else "": two %s arguments. */
+#define UNBOUND_PAIR(buf)                                                                                      \
+    cfg_unbound((buf), sizeof(buf))[0] != '\0' ? " unset=" : "", (buf)
 #define PEM_END "-----END CERTIFICATE-----"
 
 /* `ca add` reassembles the DER here while the PEM lines arrive: the
@@ -39,9 +44,11 @@ static void add(size_t len)
     unsigned slot = 0;
     char label[CA_CN_MAX + 1];
     const char *why = "";
+    char unbound[24];
+    cfg_unbound_clear();
     switch (ca_add(s_der, len, &slot, label, &why)) {
     case CA_OK:
-        con_ok("ca=%u subject=%s", slot, label);
+        con_ok("ca=%u subject=%s%s%s", slot, label, UNBOUND_PAIR(unbound));
         break;
     case CA_BAD_CERT:
         con_err("bad-certificate", "%s", why);
@@ -253,9 +260,15 @@ static void remove_slot(const char *arg)
         con_err("bad-argument", "usage: ca remove <slot>, slot 1..%u (ca list shows them)", CA_ADDED_MAX);
         return;
     }
+    char unbound[24];
+    cfg_unbound_clear();
     switch (ca_remove(slot)) {
     case CA_OK:
-        con_ok(NULL);
+        if (cfg_unbound(unbound, sizeof unbound)[0] != '\0') {
+            con_ok("unset=%s", unbound);
+        } else {
+            con_ok(NULL);
+        }
         break;
     case CA_NO_SLOT:
         con_err("bad-argument", "slot %u is empty", slot);
@@ -277,11 +290,13 @@ static void builtin(const char *arg)
         con_err("bad-argument", "usage: ca builtin on|off");
         return;
     }
+    char unbound[24];
+    cfg_unbound_clear();
     if (ca_set_builtin(on) != CA_OK) {
         con_err("storage", "the setting could not be stored; nothing changed");
         return;
     }
-    con_ok("builtin=%s", on ? "on" : "off");
+    con_ok("builtin=%s%s%s", on ? "on" : "off", UNBOUND_PAIR(unbound));
 }
 
 /* The console's capture callback. */

@@ -57,9 +57,15 @@ static void unknown(const char *key)
 
 static void answer(cfg_status_t rc, const char *key, const char *why)
 {
+    char unbound[24];
     switch (rc) {
     case CFG_OK:
-        con_ok(NULL);
+        /* the endpoint moved: say which credentials went with it */
+        if (cfg_unbound(unbound, sizeof unbound)[0] != '\0') {
+            con_ok("unset=%s", unbound);
+        } else {
+            con_ok(NULL);
+        }
         break;
     case CFG_UNKNOWN_KEY:
         unknown(key);

@@ -13,6 +13,7 @@
 #include "device.h"
 #include "hal.h"
 #include "led.h"
+#include "lock.h"
 #include "net.h"
 #include "queue.h"
 #include "runs.h"
@@ -24,9 +25,6 @@
 #include "lwip/init.h"
 #include "mbedtls/version.h"
 #include "version.h"
-
-
-
 
 static void cmd_help(const char *args)
 {
@@ -87,6 +85,9 @@ static void cmd_status(const char *args)
     char num[21];
     con_info("uptime_ms=%s", device_u64(hal_uptime_ms(), num));
     con_info("led=%s", led_pattern_name());
+    con_info("lock=%s", lock_state_name());
+    con_info("lock_hash_ms=%lu", (unsigned long)lock_last_hash_ms());
+    con_info("lock_iterations=%lu", (unsigned long)lock_last_iterations());
     con_info("heap_peak=%u", (unsigned)hal_heap_peak());
     con_info("heap_size=%u", (unsigned)hal_heap_size());
     con_info("tls_pool_peak=%u", (unsigned)tlsport_pool_peak());
@@ -159,6 +160,8 @@ const cmd_t cmd_table[] = {
     {"run", "", "pipeline runs followed and the latest finished", cmd_run},
     {"net", "resolve <name>", "look a name up through the configured DNS", cmd_net},
     {"time", "set <iso8601>", "set the clock by hand (until NTP answers)", cmd_time},
+    {"lock", "[set <passphrase> | clear]", "lock the console (set a passphrase, or remove it)", cmd_lock},
+    {"unlock", "<passphrase>", "open a locked console until lock or reset", cmd_unlock},
     {"reboot", "", "restart the device", cmd_reboot},
     {"diag", "fault|watchdog|stack", "test the fault, watchdog or stack-overflow reset", cmd_diag},
     {NULL, NULL, NULL, NULL},

@@ -178,6 +178,7 @@ void console_set_echo(bool on)
 {
     s_echo = on;
     lineed_set_echo(&s_ed, on ? echo_out : NULL);
+    lineed_set_secret(&s_ed, cmd_secret_from);
 }
 
 void console_init(void)

@@ -27,6 +27,7 @@ static struct {
     int build_error;
     /* the connection: which endpoint, whether it may carry the next request */
     bool kept;
+    bool no_keep;          /* https_close() came during this exchange: its connection is not kept */
     uint32_t kept_host_crc;
     uint16_t kept_port;
     uint32_t kept_since;
@@ -144,7 +145,7 @@ static void step_send(void)
 static void answered(bool more_bytes)
 {
     /* Bytes nobody asked for: this answer stands, the connection goes. */
-    x.kept = x.parser->resp.reusable && !more_bytes;
+    x.kept = x.parser->resp.reusable && !more_bytes && !x.no_keep;
     if (!x.kept) {
         x.t->ops->close(x.t->ctx);
     }
@@ -244,6 +245,10 @@ bool https_reused(void)
 
 void https_end(void)
 {
+    if (x.no_keep) {
+        op_close(); /* answered before the change came: kept until now */
+        x.no_keep = false;
+    }
     mbedtls_free(x.parser);
     x.parser = NULL;
     x.head = x.body = NULL;
@@ -269,5 +274,7 @@ void https_close(void)
 {
     if (x.state == X_IDLE) {
         op_close();
+    } else {
+        x.no_keep = true; /* the exchange finishes; its connection is not kept */
     }
 }

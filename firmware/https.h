@@ -90,7 +90,8 @@ void https_abort(void);
 
 /* Superloop task: closes a kept connection that has been idle too long. */
 void https_task(void);
-/* Closes the kept connection (its endpoint or trust changed). */
+/* Closes the kept connection (its endpoint or trust changed); during an
+ * exchange, that one finishes and its connection is closed at https_end(). */
 void https_close(void);
 
 #endif

@@ -3,8 +3,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cfg.h"
-
 void lineed_init(lineed_t *le)
 {
     memset(le, 0, sizeof *le);
@@ -15,11 +13,20 @@ void lineed_set_echo(lineed_t *le, lineed_echo_fn echo)
     le->echo = echo;
 }
 
+void lineed_set_secret(lineed_t *le, lineed_secret_fn secret_from)
+{
+    le->secret_from = secret_from;
+}
+
 void lineed_reset(lineed_t *le)
 {
+    /* volatile: the compiler may not drop a wipe of bytes it sees no reader of */
+    volatile char *p = le->line;
+    for (size_t i = 0; i < sizeof le->line; i++) {
+        p[i] = '\0';
+    }
     le->len = 0;
     le->dropped = 0;
-    le->line[0] = '\0';
 }
 
 static void echo(const lineed_t *le, const char *s, size_t len)
@@ -29,56 +36,19 @@ static void echo(const lineed_t *le, const char *s, size_t len)
     }
 }
 
-/* The next word of line[0..len) from *at, as cmd_word splits a command
- * (spaces before it skipped); *end is where it stops.  False when no space
- * follows it yet: a word still being typed may grow into another name. */
-static bool next_word(const lineed_t *le, size_t *at, char *word, size_t size)
+/* Where the line's first len bytes start a secret: 0 for a line that is
+ * all secret, SIZE_MAX for none. */
+static size_t secret_start(const lineed_t *le, size_t len)
 {
-    size_t i = *at, n = 0;
-    while (i < le->len && le->line[i] == ' ') {
-        i++;
-    }
-    for (; i < le->len && le->line[i] != ' '; i++) {
-        if (n + 1 < size) {
-            word[n] = le->line[i];
-        }
-        n++;
-    }
-    if (i >= le->len || n == 0 || n >= size) {
-        return false;
-    }
-    word[n] = '\0';
-    *at = i + 1; /* one separator: a value's own spaces are the value's */
-    return true;
-}
-
-/* Where a secret starts in the line: after `config set <key> ` for a
- * write-only key (cfg_write_only: the secret, the PAT), after `config
- * import ` (an import may hold them), with words separated by any number of
- * spaces as the command parser reads them.  SIZE_MAX: nowhere (yet). */
-static size_t secret_from(const lineed_t *le)
-{
-    char word[48];
-    size_t at = 0;
     if (le->mask_all) {
         return 0;
     }
-    if (!next_word(le, &at, word, sizeof word) || strcmp(word, "config") != 0 ||
-        !next_word(le, &at, word, sizeof word)) {
-        return SIZE_MAX;
-    }
-    if (strcmp(word, "import") == 0) {
-        return at;
-    }
-    if (strcmp(word, "set") == 0 && next_word(le, &at, word, sizeof word) && cfg_write_only(word)) {
-        return at;
-    }
-    return SIZE_MAX;
+    return le->secret_from != NULL ? le->secret_from(le->line, len) : SIZE_MAX;
 }
 
 void lineed_redraw(const lineed_t *le)
 {
-    size_t from = secret_from(le);
+    size_t from = secret_start(le, le->len);
     for (size_t i = 0; i < le->len; i++) {
         echo(le, i >= from ? "*" : &le->line[i], 1);
     }
@@ -104,7 +74,7 @@ lineed_result_t lineed_feed(lineed_t *le, char c)
         if (le->dropped > 0) {
             le->dropped--;
         } else if (le->len > 0) {
-            le->len--;
+            le->line[--le->len] = '\0';
             echo(le, "\b \b", 3);
         }
         return LINEED_NONE;
@@ -125,7 +95,7 @@ lineed_result_t lineed_feed(lineed_t *le, char c)
         return LINEED_NONE;
     }
     le->line[le->len] = c;
-    size_t from = secret_from(le);
+    size_t from = secret_start(le, le->len + 1);
     le->len++;
     echo(le, le->len - 1u >= from ? "*" : &c, 1);
     return LINEED_NONE;

@@ -2,7 +2,9 @@
  * Console line editor: turns received bytes into command lines.  Lines end
  * with CR, LF or CRLF; BS and DEL erase; Ctrl-C and Ctrl-U drop the line; a
  * line longer than LINEED_MAX is discarded whole.  Echo, when wanted, goes
- * through a callback so the editor stays free of I/O.
+ * through a callback so the editor stays free of I/O; which part of a line
+ * is a secret (echoed as '*') another callback decides, so the editor knows
+ * no command.  An erased byte, and the whole line once used, are wiped.
  */
 #ifndef LINEED_H
 #define LINEED_H
@@ -19,6 +21,10 @@ typedef enum {
 } lineed_result_t;
 
 typedef void (*lineed_echo_fn)(const char *s, size_t len);
+/* Where a secret starts in the line typed so far (len bytes, not
+ * NUL-terminated): its echo shows '*' from that index on; SIZE_MAX when the
+ * line holds none (yet). */
+typedef size_t (*lineed_secret_fn)(const char *line, size_t len);
 
 typedef struct {
     char line[LINEED_MAX + 1];
@@ -26,13 +32,16 @@ typedef struct {
     size_t dropped;     /* bytes beyond LINEED_MAX in the current line */
     bool last_cr;       /* swallow the LF of a CRLF */
     lineed_echo_fn echo;  /* NULL = no echo */
+    lineed_secret_fn secret_from; /* NULL = nothing is masked */
     bool mask_all;        /* echo every byte as '*' (lines that may hold a secret) */
 } lineed_t;
 
 void lineed_init(lineed_t *le);
 void lineed_set_echo(lineed_t *le, lineed_echo_fn echo);
+void lineed_set_secret(lineed_t *le, lineed_secret_fn secret_from);
 lineed_result_t lineed_feed(lineed_t *le, char c);
-/* Clears the line after the caller has used it. */
+/* Clears the line after the caller has used it, wiping every byte of it
+ * (it may have held a secret or a passphrase). */
 void lineed_reset(lineed_t *le);
 /* Writes the current partial line through echo (masked where a secret is
  * being typed), for redrawing the prompt after an event. */

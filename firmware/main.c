@@ -18,6 +18,7 @@
 #include "device.h"
 #include "hal.h"
 #include "led.h"
+#include "lock.h"
 #include "net.h"
 #include "store.h"
 #include "trigger.h"
@@ -49,6 +50,16 @@ static led_pattern_t led_base(void)
     return queue_count() > 0 ? LED_PENDING : LED_IDLE;
 }
 
+/* A change that may move the endpoint (cfg.h, binding): the kept-alive
+ * connection and the TLS session were verified for what it was. */
+static void on_cfg_change(const char *key)
+{
+    if (cfg_moves_endpoint(key)) {
+        https_close();
+        tls_forget_session();
+    }
+}
+
 static void *pool_alloc(size_t size)
 {
     return mbedtls_calloc(1, size);
@@ -67,6 +78,7 @@ int main(void)
     device_count_boot();
     cfg_init();
     ca_init();
+    lock_init();
     ev_boot(PB_VERSION, hal_board_name(), device_reset_name(hal_reset_cause()), durable);
     led_init();
     trigger_init();
@@ -83,6 +95,7 @@ int main(void)
     (void)queue_init(); /* status shows queue_store= when it found no medium */
     tls_init();
     https_init(tls_transport());
+    cfg_add_listener(on_cfg_change);
     delivery_init();
     runs_init();
 
@@ -94,7 +107,10 @@ int main(void)
         runs_task();
         https_task();
         console_task();
+        lock_task();
         led_task();
-        hal_idle();
+        if (!lock_busy()) {
+            hal_idle(); /* a passphrase hash runs a slice per pass */
+        }
     }
 }

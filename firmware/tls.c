@@ -50,6 +50,7 @@ static struct {
     bool chain_seen;        /* the verify callback ran: a full handshake */
     bool resumed;
     bool offered_session;
+    bool keep_no_session;   /* tls_forget_session() came while this connection was under way */
     bool ip_host;           /* host is a dotted IPv4 address */
     uint32_t addr;          /* host order */
     uint16_t port;
@@ -158,7 +159,7 @@ void tls_init(void)
 
 /* ------------------------------------------------------------ sessions */
 
-void tls_forget_session(void)
+static void drop_saved(void)
 {
     if (s_saved.data != NULL) {
         mbedtls_platform_zeroize(s_saved.data, s_saved.len);
@@ -167,12 +168,20 @@ void tls_forget_session(void)
     memset(&s_saved, 0, sizeof s_saved);
 }
 
+void tls_forget_session(void)
+{
+    drop_saved();
+    /* The connection under way was verified against what changed: its
+     * session is not kept when it closes either. */
+    s.keep_no_session = s.state != S_IDLE && s.state != S_FAILED;
+}
+
 /* Keeps the session of the connection being closed, if its handshake
  * completed and the server gave something to resume with (a ticket, or a
  * TLS 1.2 session id), for the next connection to the same endpoint. */
 static void keep_session(void)
 {
-    tls_forget_session();
+    drop_saved();
     mbedtls_ssl_session *session = mbedtls_calloc(1, sizeof *session);
     uint8_t *buf = mbedtls_calloc(1, SESSION_MAX);
     size_t len = 0;
@@ -227,7 +236,7 @@ static void offer_session(void)
         mbedtls_ssl_session_free(session);
         mbedtls_free(session);
     }
-    tls_forget_session();
+    drop_saved();
 }
 
 /* mbedTLS 3.6's TLS 1.3 code needs MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, which
@@ -367,7 +376,7 @@ static void release(void)
 {
     bool keep = false;
     if (s.ssl_ready) {
-        if (s.state == S_OPEN) {
+        if (s.state == S_OPEN && !s.keep_no_session) {
             keep_session();
             keep = true;
             if (s.pcb != NULL) {
@@ -413,7 +422,7 @@ static void fail(transport_failure_t f)
         /* A session the server would not resume, or an endpoint that
          * failed: start clean next time. */
         if (s.offered_session) {
-            tls_forget_session();
+            drop_saved();
         }
     }
     release();
@@ -477,6 +486,7 @@ static void tls_open(void *ctx, const char *host, uint16_t port)
     s.chain_seen = false;
     s.resumed = false;
     s.offered_session = false;
+    s.keep_no_session = false;
     s.started_at = hal_millis();
     s.failures_at_start = tlsport_alloc_failures();
     if (!s_conf_ok) {

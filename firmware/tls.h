@@ -34,7 +34,8 @@ void tls_init(void);
 /* The transport; its ctx is unused (one connection at a time). */
 const transport_t *tls_transport(void);
 
-/* Drops the session kept for resumption (endpoint or anchors changed). */
+/* Drops the session kept for resumption (endpoint or anchors changed); a
+ * connection under way keeps none when it closes. */
 void tls_forget_session(void);
 
 /* For status and the benchmark: the longest single call into mbedTLS's

@@ -45,6 +45,10 @@ int ringbuf_get(ringbuf_t *rb, uint8_t *byte)
         return 0;
     }
     *byte = rb->buf[tail & (rb->size - 1)];
+    /* Read bytes do not stay behind: the console's receive ring carries
+     * secrets and passphrases.  The producer cannot write this slot until
+     * tail moves on, below. */
+    rb->buf[tail & (rb->size - 1)] = 0;
     RB_BARRIER();
     rb->tail = tail + 1;
     return 1;

@@ -42,11 +42,11 @@ DELIVERED = r"^EVT delivered id=\S+ attempt=1 status=200 ms=(\d+)$"
 def provision(dev, emu, dns, ntp, anchor="root.pem"):
     dev.readline()
     dev.prime()
+    with open(os.path.join(PKI, anchor)) as f:  # before the secret: adding an anchor unsets it
+        assert pbdevice.ca_add(dev, f.read(), timeout=30).startswith("OK ca=")
     dev.command('config import {"org":"bench","webhook":"hook","secret":"bench-secret",'
                 f'"port":"{emu.port}","dns":"10.0.2.2:{dns.port}","ntp":"10.0.2.2:{ntp.port}",'
                 '"retry.base_ms":"200","retry.max_ms":"1000"}')
-    with open(os.path.join(PKI, anchor)) as f:
-        assert pbdevice.ca_add(dev, f.read(), timeout=30).startswith("OK ca=")
     if not any(l.startswith("EVT time synced") for l in dev.lines):
         dev.expect(r"^EVT time synced ", timeout=30)
 

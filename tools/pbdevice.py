@@ -450,6 +450,14 @@ def ca_add(con, pem_text, timeout=20.0):
             return line
 
 
+def parse_status(con, timeout=10.0):
+    """`status` as a dict over any Console."""
+    info, _, final = con.command("status", timeout=timeout)
+    if final != "OK":
+        raise RuntimeError(f"status: {final}")
+    return dict(line.split("=", 1) for line in info if "=" in line)
+
+
 def config_show(con, timeout=10.0):
     """`config show` as a dict; raises on an ERR."""
     info, _, final = con.command("config show", timeout=timeout)
@@ -458,8 +466,31 @@ def config_show(con, timeout=10.0):
     return dict(line.split("=", 1) for line in info if "=" in line)
 
 
-# Keys the device never shows (spec sections 2, 3, 8): `config show` says <set>.
-WRITE_ONLY = ("secret", "pat")
+# The write-only keys (spec section 3): bound to the endpoint, so a change of
+# org, webhook, host, port, path_prefix or the trust anchors unsets them
+# (spec section 2, endpoint binding).  They are sent last.
+CREDENTIALS = ("secret", "pat")
+
+
+def provision(con, config, pems=(), timeout=20.0):
+    """Sets a device up in the order endpoint binding needs: the
+    configuration without its credentials, then the trust anchors (`ca add`
+    of each PEM text), then the credentials in one last import.  Returns
+    [(step, final line)], stopping after the first that is not OK."""
+    steps = []
+    plain = {k: v for k, v in config.items() if k not in CREDENTIALS}
+    creds = {k: v for k, v in config.items() if k in CREDENTIALS}
+    if plain:
+        steps.append((f"config import <{len(plain)} keys>", import_config(con, plain, timeout)))
+        if not steps[-1][1].startswith("OK"):
+            return steps
+    for i, text in enumerate(pems):
+        steps.append((f"ca add #{i + 1}", ca_add(con, text, timeout)))
+        if not steps[-1][1].startswith("OK"):
+            return steps
+    if creds:
+        steps.append((f"config import <{', '.join(creds)}>", import_config(con, creds, timeout)))
+    return steps
 
 
 def config_mismatches(shown, config):
@@ -467,7 +498,7 @@ def config_mismatches(shown, config):
     a list of messages, never naming a write-only key's value."""
     out = []
     for key, value in config.items():
-        want = "<set>" if key in WRITE_ONLY else (minified(value) if key.startswith("action.") else value)
+        want = "<set>" if key in CREDENTIALS else (minified(value) if key.startswith("action.") else value)
         got = shown.get(key)
         if got == want or (key.startswith("action.") and got is not None and json.loads(got) == value):
             continue

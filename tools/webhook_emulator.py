@@ -458,6 +458,7 @@ class ConnectionInfo:
                                     # session id cannot be told from a random one
     handshake: str = "pending"      # "pending", "ok" or "failed"
     tls_version: str = None
+    resumed: bool = False           # the handshake resumed a session (no certificate was sent)
     cipher: str = None
     session_reused: bool = None     # after the handshake: a resumed session (no Certificate sent)
     tls_error: str = None

@@ -174,6 +174,11 @@ time_t tlsport_time(time_t *t);
 #define MBEDTLS_SHA512_SMALLER
 /* HKDF: the TLS 1.3 key schedule (PSA's HKDF-Extract/Expand). */
 #define MBEDTLS_HKDF_C
+/* PBKDF2: firmware/pbkdf2.c derives the console lock's passphrase hash in
+ * slices over the HMAC of MBEDTLS_MD_C; the library's one-call
+ * mbedtls_pkcs5_pbkdf2_hmac_ext() is what the host tests check it against.
+ * The firmware never calls it, so the linker drops it: no flash, no RAM. */
+#define MBEDTLS_PKCS5_C
 
 /* ======================================================================
  * Public-key crypto

@@ -68,6 +68,29 @@ void cfg_add_listener(cfg_listener_t fn)
     (void)fn;
 }
 
+/* Endpoint binding (cfg.h): no credentials live in this fake store. */
+int cfg_unbind(void)
+{
+    return STORE_OK;
+}
+
+void cfg_notify(const char *key)
+{
+    (void)key;
+}
+
+void cfg_unbound_clear(void)
+{
+}
+
+const char *cfg_unbound(char *buf, size_t size)
+{
+    if (size > 0) {
+        buf[0] = '\0';
+    }
+    return buf;
+}
+
 /* ---- fake store: a handful of keys in RAM ---------------------------------- */
 
 #define KEYS 12
@@ -122,6 +145,11 @@ int store_set(const char *key, const void *value, size_t len)
     s_kv[i].len = len;
     s_kv[i].used = true;
     return STORE_OK;
+}
+
+int store_put(const char *key, const void *value, size_t len)
+{
+    return store_set(key, value, len);
 }
 
 int store_delete(const char *key)

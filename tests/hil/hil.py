@@ -549,14 +549,16 @@ class Suite:
             "org": ORG, "webhook": HOOK, "secret": self.secret, **self.net.device_config(),
             "blueprint": f"hil-{tag}", "action.hil": {"kit": "hil", "run": tag},
         }
-        final = pbdevice.import_config(self.con, self.config)
-        if final != "OK":
-            raise Failed(f"config import answered {final}")
         with open(os.path.join(PKI, "root.pem"), encoding="ascii") as f:
-            final = pbdevice.ca_add(self.con, "\n".join(pbdevice.pem_lines(f.read())))
-        if not final.startswith("OK ca="):
-            raise Failed(f"ca add of the test root answered {final}")
-        self.note(final)
+            root = "\n".join(pbdevice.pem_lines(f.read()))
+        # endpoint and anchor first, the secret last (endpoint binding)
+        for step, final in pbdevice.provision(self.con, self.config, [root]):
+            if not final.startswith("OK"):
+                raise Failed(f"{step} answered {final}")
+            if step.startswith("ca add"):
+                if not final.startswith("OK ca="):
+                    raise Failed(f"ca add of the test root answered {final}")
+                self.note(final)
         info, _, _ = self.ok("ca list")
         if not any(" added " in f" {line} " and "pipebutton_Test_Root" in line for line in info):
             raise Failed(f"`ca list` does not show the test root: {info}")

@@ -47,6 +47,10 @@ class Rig:
         config = {"org": ORG, "webhook": HOOK, "secret": SECRET, **self.net.device_config(ntp=ntp, follow=follow),
                   "action.deploy": {"environment": "prod"}, "button.up.long": "deploy",
                   "blueprint": "service", **(config or {})}
+        # The anchors first: adding one unsets the secret (endpoint binding).
+        for anchor in anchors:
+            final = self.ca_add(pem(anchor))
+            assert final.startswith("OK ca="), (anchor, final)
         # extra: more members, as JSON text (",\"key\":\"value\"...")
         text = pbdevice.minified(config)[:-1] + extra + "}"
         if extra:
@@ -54,9 +58,6 @@ class Rig:
         else:
             final = pbdevice.import_config(self.dev, config)  # one line or begin/commit
         assert final == "OK", final
-        for anchor in anchors:
-            final = self.ca_add(pem(anchor))
-            assert final.startswith("OK ca="), (anchor, final)
         if ntp:
             self.wait_synced()
 

@@ -25,8 +25,9 @@ def test_values_survive_reboot_and_restart(tmp_path):
     gen = booted(tmp_path)
     dev = next(gen)
     assert "nvm=" not in dev.boot_line
-    for line in ("config set org contoso", "config set secret hand-typed-S3cret",
-                 'config import {"webhook":"deploy","action.deploy":{"env": "prod"},"button.up.long":"deploy"}'):
+    for line in ("config set org contoso",
+                 'config import {"webhook":"deploy","action.deploy":{"env": "prod"},"button.up.long":"deploy"}',
+                 "config set secret hand-typed-S3cret"):  # last: the endpoint's keys unset it
         _, _, final = dev.command(line)
         assert final == "OK", (line, final)
     _, _, final = dev.command("reboot")

@@ -68,7 +68,9 @@ def test_trigger_command_merges_properties(rig):
 
 
 def test_unknown_webhook_is_an_error_that_stays_queued(rig):
-    _, _, final = rig.dev.command("config set webhook nobody")
+    # another webhook unsets the secret (endpoint binding): set both
+    _, _, final = rig.dev.command(f'config import {{"webhook":"nobody","secret":"{SECRET}"}}')
+    assert final == "OK", final
     _, _, final = rig.dev.command("trigger")
     run_id = final.split("=", 1)[1]
     done = outcome(rig.dev, run_id)
@@ -78,7 +80,8 @@ def test_unknown_webhook_is_an_error_that_stays_queued(rig):
     assert info[0].endswith("last=500")
     assert rig.emu.requests[-1].verdict == "unknown-webhook"
     # a person fixes it; queue retry sends it at once
-    rig.dev.command(f"config set webhook {HOOK}")
+    _, _, final = rig.dev.command(f'config import {{"webhook":"{HOOK}","secret":"{SECRET}"}}')
+    assert final == "OK", final
     _, _, final = rig.dev.command(f"queue retry {run_id}")
     assert final.startswith("OK")
     assert outcome(rig.dev, run_id).startswith(f"EVT delivered id={run_id} attempt=2 ")

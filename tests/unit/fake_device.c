@@ -5,6 +5,7 @@
 #include "fake_eth.h"
 #include "fake_hal.h"
 #include "fake_nvm.h"
+#include "lock.h"
 #include "store.h"
 #include "wallclock.h"
 
@@ -17,5 +18,6 @@ void fake_device_fresh(void)
     store_open(HAL_NVM_CONFIG);
     console_init();
     cfg_init();
+    lock_init();
     wallclock_init();
 }

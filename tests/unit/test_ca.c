@@ -500,6 +500,74 @@ static unsigned count(const mbedtls_x509_crt *c)
     return n;
 }
 
+/* ---- endpoint binding (spec section 2): the anchors decide which server
+ * the secret signs for */
+
+static void provision_secret(void)
+{
+    run_expect("config set secret Anchor-S3cret-77\r\n", "OK\r\n");
+    assert_true(cfg_is_set("secret"));
+}
+
+static void changing_the_anchors_unsets_the_secret(void **state)
+{
+    (void)state;
+    provision_secret();
+    add_expect(CERT_CA, "OK ca=1 subject=Pipebutton_Test_CA unset=secret\r\n");
+    assert_false(cfg_is_set("secret"));
+    assert_int_equal(fake_nvm_count("Anchor-S3cret-77", 16), 0);
+    store_open(HAL_NVM_CONFIG); /* durably */
+    assert_false(cfg_is_set("secret"));
+    ca_init();
+    /* the same certificate again is no change */
+    provision_secret();
+    add_expect(CERT_CA, "OK ca=1 subject=Pipebutton_Test_CA\r\n");
+    assert_true(cfg_is_set("secret"));
+    /* a refused one neither */
+    add_refused(CERT_LEAF, "neither a CA certificate (basicConstraints CA:TRUE) nor self-signed");
+    assert_true(cfg_is_set("secret"));
+    run_expect("ca remove 1\r\n", "OK unset=secret\r\n");
+    assert_false(cfg_is_set("secret"));
+    provision_secret();
+    run_expect("ca remove 1\r\n", "ERR bad-argument: slot 1 is empty\r\n");
+    run_expect("ca builtin on\r\n", "OK builtin=on\r\n"); /* on already */
+    assert_true(cfg_is_set("secret"));
+    run_expect("ca builtin off\r\n", "OK builtin=off unset=secret\r\n");
+    assert_false(cfg_is_set("secret"));
+    provision_secret();
+    run_expect("ca builtin off\r\n", "OK builtin=off\r\n");
+    run_expect("ca builtin on\r\n", "OK builtin=on unset=secret\r\n");
+    assert_int_equal(fake_nvm_count("Anchor-S3cret-77", 16), 0);
+    /* without a secret there is nothing to say */
+    add_expect(CERT_SUB_CA, "OK ca=1 subject=Pipebutton_Test_Sub_CA\r\n");
+}
+
+/* The anchor and the unset secret are one store change. */
+static void a_cut_ca_add_keeps_the_secret_or_adds_the_anchor_without_it(void **state)
+{
+    (void)state;
+    unsigned long points = 0;
+    for (long cut = 0;; cut++) {
+        setup(NULL);
+        provision_secret();
+        fake_nvm_cut_after(cut, (uint32_t)cut + 11u);
+        free(add(CERT_CA));
+        if (!fake_nvm_cut_happened()) {
+            break;
+        }
+        points++;
+        fake_nvm_power_on();
+        assert_int_equal(store_open(HAL_NVM_CONFIG), STORE_OK);
+        bool anchor = store_has("ca.1");
+        assert_true(anchor != cfg_is_set("secret"));
+        if (anchor) {
+            assert_int_equal(fake_nvm_count("Anchor-S3cret-77", 16), 0);
+        }
+    }
+    print_message("ca add survived a power cut at %lu write points\n", points);
+    assert_true(points > 8);
+}
+
 static void free_candidates(mbedtls_x509_crt *c)
 {
     mbedtls_x509_crt_free(c);
@@ -748,6 +816,8 @@ int main(void)
         cmocka_unit_test_setup(remove_refuses_builtin_empty_and_bad_slots, setup),
         cmocka_unit_test_setup(anchors_survive_a_reset, setup),
         cmocka_unit_test_setup(config_reset_drops_added_anchors, setup),
+        cmocka_unit_test_setup(changing_the_anchors_unsets_the_secret, setup),
+        cmocka_unit_test_setup(a_cut_ca_add_keeps_the_secret_or_adds_the_anchor_without_it, setup),
         cmocka_unit_test_setup(trust_cb_offers_only_matching_anchors, setup),
         cmocka_unit_test_setup(trust_cb_offers_builtins_from_flash_unless_off, setup),
         cmocka_unit_test_setup(chains_verify_through_the_callbacks, setup),

@@ -280,6 +280,39 @@ static void multi_line_import(void **state)
     get_is("org", "multi");
 }
 
+/* Issue 12, finding 5: an over-long line inside a capture used to end the
+ * import, and the lines after it ran as commands, printed in their
+ * refusals.  The rest of the capture is swallowed until commit or abort. */
+static void an_overlong_line_in_an_import_swallows_the_rest(void **state)
+{
+    (void)state;
+    expect_final("config import begin", "OK");
+    char big[700];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char *out = run(big);
+    assert_string_equal(out, "");
+    free(out);
+    out = run("\"secret\":\"Swallowed-S3cret\"}");
+    assert_string_equal(out, ""); /* not run, not printed */
+    free(out);
+    out = run("config show");
+    assert_string_equal(out, ""); /* still the import's */
+    free(out);
+    out = run("config import commit");
+    assert_string_equal(out, "ERR line-too-long: a line of the import held more than 512 bytes; nothing changed\r\n");
+    free(out);
+    assert_false(cfg_is_set("secret"));
+    expect_final("config show", "OK"); /* commands again */
+    /* abort ends it the same way */
+    expect_final("config import begin", "OK");
+    free(run(big));
+    free(run("{\"secret\":\"Swallowed-S3cret\"}"));
+    expect_final("config import abort", "OK");
+    assert_false(cfg_is_set("secret"));
+    assert_int_equal(fake_nvm_count("Swallowed-S3cret", 16), 0);
+}
+
 static void unset_and_reset(void **state)
 {
     (void)state;
@@ -464,6 +497,143 @@ static void configured_names_what_is_missing(void **state)
     assert_true(cfg_configured(missing, sizeof missing));
 }
 
+/* ---- endpoint binding (spec section 2) */
+
+static bool secret_set(void)
+{
+    return cfg_is_set("secret");
+}
+
+/* The final line of line, whole (its OK pairs matter here). */
+static void answer_is(const char *line, const char *want)
+{
+    char *out = run(line);
+    char full[160];
+    snprintf(full, sizeof full, "%s\r\n", want);
+    if (strcmp(out, full) != 0) {
+        fail_msg("'%s' answered '%s', wanted '%s'", line, out, want);
+    }
+    free(out);
+}
+
+static void moving_the_endpoint_unsets_the_secret(void **state)
+{
+    (void)state;
+    static const char *const moves[] = {
+        "config set org other",      "config set webhook other",  "config set host evil.example",
+        "config set host 192.0.2.1", "config set port 8443",      "config set path_prefix /tfs",
+        "config unset org",          "config unset webhook",
+    };
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+        expect_final("config import {\"org\":\"contoso\",\"webhook\":\"hook\",\"secret\":\"Binding-S3cret\"}",
+                     "OK");
+        assert_true(secret_set());
+        answer_is(moves[i], "OK unset=secret");
+        assert_false(secret_set());
+        /* durably, and no copy left on the medium */
+        assert_int_equal(on_medium("Binding-S3cret"), 0);
+        assert_int_equal(store_open(HAL_NVM_CONFIG), STORE_OK);
+        assert_false(secret_set());
+        expect_final("config reset yes", "OK");
+    }
+}
+
+/* Setting a key to the value it has (or its default when unset), or
+ * unsetting one that is not set, is not a change; another spelling is. */
+static void the_same_endpoint_again_keeps_the_secret(void **state)
+{
+    (void)state;
+    expect_final("config import {\"org\":\"contoso\",\"webhook\":\"hook\",\"secret\":\"Binding-S3cret\"}", "OK");
+    static const char *const same[] = {
+        "config set org contoso", "config set webhook hook", "config set host dev.azure.com",
+        "config set port 443",    "config unset port",       "config unset path_prefix",
+        "config import {\"org\":\"contoso\",\"host\":\"dev.azure.com\"}",
+        /* not endpoint keys */
+        "config set api_version 7.1", "config set sig_header X-Other", "config set device_id lobby",
+        "config set action.deploy {}", "config set ntp 10.0.2.2",
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        answer_is(same[i], "OK");
+        assert_true(secret_set());
+    }
+    expect_final("config set host tfs.example", "OK unset=secret");
+    expect_final("config set secret Binding-S3cret", "OK");
+    answer_is("config set host TFS.example", "OK unset=secret"); /* byte for byte */
+    expect_final("config set secret Binding-S3cret", "OK");
+    answer_is("config unset host", "OK unset=secret"); /* back to dev.azure.com */
+    answer_is("config set port 443", "OK");
+}
+
+static void an_import_that_sets_the_secret_keeps_it(void **state)
+{
+    (void)state;
+    expect_final("config import {\"org\":\"contoso\",\"webhook\":\"hook\",\"secret\":\"Old-S3cret\"}", "OK");
+    /* moves the endpoint and sets a secret: the new one stays */
+    answer_is("config import {\"host\":\"tfs.example\",\"secret\":\"New-S3cret\",\"port\":\"8443\"}", "OK");
+    char buf[32];
+    size_t len;
+    assert_true(cfg_secret(buf, sizeof buf, &len));
+    assert_int_equal(len, strlen("New-S3cret"));
+    assert_memory_equal(buf, "New-S3cret", len);
+    assert_int_equal(on_medium("Old-S3cret"), 0);
+    /* the secret first, the endpoint after, in one import: kept too */
+    answer_is("config import {\"secret\":\"Third-S3cret\",\"org\":\"fabrikam\"}", "OK");
+    assert_true(secret_set());
+    /* moves it without a secret: unset */
+    answer_is("config import {\"org\":\"contoso\",\"action.a\":{}}", "OK unset=secret");
+    assert_false(secret_set());
+    assert_int_equal(on_medium("Third-S3cret"), 0);
+    /* a refused import changes nothing, the secret included */
+    expect_final("config set secret Fourth-S3cret", "OK");
+    expect_final("config import {\"org\":\"x\",\"port\":\"0\"}", "ERR bad-value: port: ");
+    assert_true(secret_set());
+    /* the multi-line form */
+    expect_final("config import begin", "OK");
+    free(run("{\"host\": \"tfs2.example\","));
+    free(run("\"webhook\": \"w2\"}"));
+    answer_is("config import commit", "OK unset=secret");
+    assert_false(secret_set());
+}
+
+static void a_cut_binding_keeps_the_old_endpoint_with_its_secret_or_the_new_without(void **state)
+{
+    (void)state;
+    unsigned long points = 0;
+    for (long cut = 0;; cut++) {
+        setup(NULL);
+        fake_nvm_set_config_geometry(4096, 1024);
+        store_open(HAL_NVM_CONFIG);
+        expect_final("config import {\"org\":\"contoso\",\"webhook\":\"hook\",\"secret\":\"Cut-S3cret-01\"}",
+                     "OK");
+        /* the half nearly full: the change compacts first, and the sweep
+         * cuts compaction too */
+        while (store_used() + 48u < store_capacity()) {
+            expect_final("config set blueprint filler-blueprint-value", "OK");
+        }
+        fake_nvm_cut_after(cut, (uint32_t)cut + 3u);
+        free(run("config set host evil.example"));
+        if (!fake_nvm_cut_happened()) {
+            /* past the last write: the whole change */
+            assert_false(secret_set());
+            break;
+        }
+        points++;
+        fake_nvm_power_on();
+        assert_int_equal(store_open(HAL_NVM_CONFIG), STORE_OK);
+        char host[64];
+        cfg_value("host", host, sizeof host, NULL);
+        if (strcmp(host, "evil.example") == 0) {
+            assert_false(secret_set());
+            assert_int_equal(on_medium("Cut-S3cret-01"), 0);
+        } else {
+            assert_string_equal(host, "dev.azure.com");
+            assert_true(secret_set());
+        }
+    }
+    print_message("binding survived a power cut at %lu write points\n", points);
+    assert_true(points > 20);
+}
+
 /* ---- power cuts during set, import and reset */
 
 typedef struct {
@@ -522,8 +692,8 @@ static bool cut_result_is_new(int i, snap_t now)
         return strcmp(now.org, "first") == 0;
     case 1:
         return strcmp(now.org, "second") == 0 && strcmp(now.webhook, "hook") == 0 && now.secret;
-    case 2:
-        return strcmp(now.webhook, "hook2") == 0;
+    case 2: /* moves the endpoint: the secret goes in the same change */
+        return strcmp(now.webhook, "hook2") == 0 && !now.secret;
     case 3:
         return now.org[0] == '\0' && now.webhook[0] == '\0' && !now.secret;
     case 4:
@@ -595,6 +765,7 @@ int main(void)
         cmocka_unit_test_setup(pat_is_write_only_like_the_secret, setup),
         cmocka_unit_test_setup(import_is_all_or_nothing, setup),
         cmocka_unit_test_setup(multi_line_import, setup),
+        cmocka_unit_test_setup(an_overlong_line_in_an_import_swallows_the_rest, setup),
         cmocka_unit_test_setup(unset_and_reset, setup),
         cmocka_unit_test_setup(show_lists_defaults_and_stored_families, setup),
         cmocka_unit_test_setup(config_usage_errors, setup),
@@ -603,6 +774,10 @@ int main(void)
         cmocka_unit_test_setup(old_secrets_leave_no_copy_on_the_medium, setup),
         cmocka_unit_test_setup(configured_names_what_is_missing, setup),
         cmocka_unit_test_setup(power_cuts_during_set_import_and_reset, setup),
+        cmocka_unit_test_setup(moving_the_endpoint_unsets_the_secret, setup),
+        cmocka_unit_test_setup(the_same_endpoint_again_keeps_the_secret, setup),
+        cmocka_unit_test_setup(an_import_that_sets_the_secret_keeps_it, setup),
+        cmocka_unit_test_setup(a_cut_binding_keeps_the_old_endpoint_with_its_secret_or_the_new_without, setup),
     };
     return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
 }

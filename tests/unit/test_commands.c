@@ -172,6 +172,7 @@ static void trigger_refuses_a_body_over_1536_bytes(void **state)
     memset(org, 'o', CFG_MAX_ORG);
     org[CFG_MAX_ORG] = '\0';
     set("org", org);
+    set("secret", "Cmd-S3cret-Value"); /* moving the endpoint unset it */
     memset(id, 'd', CFG_MAX_DEVICE_ID);
     id[CFG_MAX_DEVICE_ID] = '\0';
     set("device_id", id);
@@ -247,6 +248,8 @@ static void a_refused_press_says_why(void **state)
     free(out);
     assert_false(trigger_configured());
     set("webhook", "port_trigger");
+    assert_false(trigger_configured()); /* the endpoint moved: no secret */
+    set("secret", "Cmd-S3cret-Value");
     assert_true(trigger_configured()); /* followed through the listener */
     fake_time_advance(100);
     trigger_press("trigger", 1, PRESS_DOUBLE, hal_millis() - 40);

@@ -112,6 +112,7 @@ static void status_has_the_measured_fields(void **state)
     assert_non_null(strstr(out, "heap_peak=0\r\n"));
     assert_non_null(strstr(out, "led=off\r\n"));
     assert_non_null(strstr(out, "reset=por\r\n"));
+    assert_non_null(strstr(out, "\r\nlock=none\r\n"));
     assert_int_equal(finals(out), 1);
     free(out);
 }

@@ -602,6 +602,7 @@ static void triggers_from_an_earlier_boot_expire_by_their_press_time(void **stat
     assert_int_equal(count_out("EVT expired"), 0);
     assert_int_equal(queue_count(), 1);
     set("org", "contoso");
+    set("secret", "Deliv3ry-S3cret"); /* the endpoint moved: bound again */
     run_ms(59000);
     assert_true(count_out("EVT sending") > 1);
     assert_int_equal(count_out("EVT expired"), 0);

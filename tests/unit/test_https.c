@@ -326,6 +326,39 @@ static void an_idle_connection_is_closed_after_a_while(void **state)
     assert_false(fake_transport_open_now());
 }
 
+/* The endpoint or the anchors changed while an exchange was under way
+ * (cfg.h, binding): that exchange ends as it would, but its connection is
+ * not kept for the next one, answered before the change or after it. */
+static void a_close_during_an_exchange_keeps_no_connection(void **state)
+{
+    (void)state;
+    https_request_t r = request("dev.azure.com", 443);
+    https_start(&r);
+    assert_int_equal(https_poll(), HTTPS_BUSY);
+    https_close(); /* still connecting */
+    assert_true(fake_transport_open_now());
+    fake_transport_peer_says(OK);
+    assert_int_equal(run(), HTTPS_DONE);
+    https_end();
+    assert_false(fake_transport_open_now());
+    unsigned opens = fake_transport_opens();
+    assert_int_equal(exchange("dev.azure.com", 443, OK), HTTPS_DONE);
+    assert_int_equal(fake_transport_opens(), opens + 1); /* a new connection */
+    assert_false(https_reused());
+    /* answered, not yet ended: closed at the end */
+    https_close();
+    assert_true(fake_transport_open_now());
+    https_end();
+    assert_false(fake_transport_open_now());
+    /* and the next exchange's connection is kept as usual */
+    assert_int_equal(exchange("dev.azure.com", 443, OK), HTTPS_DONE);
+    https_end();
+    assert_true(fake_transport_open_now());
+    assert_int_equal(exchange("dev.azure.com", 443, OK), HTTPS_DONE);
+    assert_true(https_reused());
+    https_end();
+}
+
 static char s_streamed[256];
 static size_t s_streamed_len;
 
@@ -371,6 +404,7 @@ int main(void)
         cmocka_unit_test_setup(transport_and_build_failures_pass_through, setup),
         cmocka_unit_test_setup(no_heap_for_the_parser, setup),
         cmocka_unit_test_setup(an_idle_connection_is_closed_after_a_while, setup),
+        cmocka_unit_test_setup(a_close_during_an_exchange_keeps_no_connection, setup),
         cmocka_unit_test_setup(a_body_can_be_streamed, setup),
     };
     return cmocka_run_group_tests_name("https", tests, NULL, NULL);

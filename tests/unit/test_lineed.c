@@ -3,8 +3,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "lineed.h"
 
 static char s_echo[2048];
@@ -123,6 +125,7 @@ static void echo_shows_typing_and_masks_the_secret(void **state)
     lineed_t le;
     lineed_init(&le);
     lineed_set_echo(&le, capture);
+    lineed_set_secret(&le, cmd_secret_from);
     feed(&le, "hi\bo\r");
     assert_string_equal(s_echo, "hi\b \bo\r\n");
     lineed_reset(&le);
@@ -133,40 +136,74 @@ static void echo_shows_typing_and_masks_the_secret(void **state)
     assert_string_equal(le.line, "config set secret s3cet");
 }
 
-/* Echo of one typed line (then the line is dropped). */
-static const char *echoed(lineed_t *le, const char *typed)
+/* Masking keys on the words as the commands read them, not on the exact
+ * spacing (issue 12, finding 5). */
+static void masking_follows_the_parsed_words(void **state)
 {
-    lineed_reset(le);
-    s_echo_len = 0;
-    s_echo[0] = '\0';
-    feed(le, typed);
-    return s_echo;
+    (void)state;
+    static const struct {
+        const char *typed, *echo;
+    } cases[] = {
+        {"config set  secret Xy-9", "config set  secret ****"}, /* two spaces */
+        {" config set secret Xy-9", " config set secret ****"},  /* a leading space */
+        {"config\tset\tsecret\tXy-9", "config set secret ****"},  /* tabs are spaces */
+        {"config  set secret  Xy-9", "config  set secret *****"},
+        {"lock set correct-horse", "lock set *************"},
+        {"lock  set  correct-horse", "lock  set **************"},
+        {"unlock correct-horse", "unlock *************"},
+        {"  unlock correct-horse", "  unlock *************"},
+        {"config import {\"secret\":\"Xy\"}", "config import ***************"},
+        {"config set pat Pat0", "config set pat ****"}, /* the PAT is write-only too */
+        {"  config set\tpat P4t", "  config set pat ***"},
+        {"config import {\"pat\":\"x\"}", "config import ***********"},
+        /* not secrets: shown as typed */
+        {"config set secretive Xy", "config set secretive Xy"},
+        {"config set org Xy", "config set org Xy"},
+        {"lock", "lock"},
+        {"unlocked Xy", "unlocked Xy"},
+        {"config get secret", "config get secret"},
+        {"config set patx vis", "config set patx vis"}, /* a longer name is another key */
+        {"config set project Fab Rikam", "config set project Fab Rikam"},
+        {"config get pat", "config get pat"},
+        {"config unset secret", "config unset secret"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lineed_t le;
+        lineed_init(&le);
+        lineed_set_echo(&le, capture);
+        lineed_set_secret(&le, cmd_secret_from);
+        s_echo_len = 0;
+        feed(&le, cases[i].typed);
+        char want[128];
+        snprintf(want, sizeof want, "%s", cases[i].echo);
+        if (strcmp(s_echo, want) != 0) {
+            fail_msg("typed '%s': echoed '%s', wanted '%s'", cases[i].typed, s_echo, want);
+        }
+        /* the redraw after an event masks the same bytes */
+        s_echo_len = 0;
+        lineed_redraw(&le);
+        assert_string_equal(s_echo, want);
+    }
 }
 
-/* The mask follows the key's name, as the command parser reads the words,
- * not one spelling of the line: the PAT too, extra spaces or a tab, a
- * redraw after an event. */
-static void write_only_keys_are_masked_however_the_line_is_spaced(void **state)
+/* A used line, and a byte erased from it, leave nothing in the buffer. */
+static void used_and_erased_bytes_are_wiped(void **state)
 {
     (void)state;
     lineed_t le;
     lineed_init(&le);
-    lineed_set_echo(&le, capture);
-    assert_string_equal(echoed(&le, "config set pat Pat0\r"), "config set pat ****\r\n");
-    assert_string_equal(echoed(&le, "config  set   secret  s3\r"), "config  set   secret ***\r\n");
-    assert_string_equal(echoed(&le, "  config set\tpat P4t\r"), "  config set pat ***\r\n");
-    assert_string_equal(echoed(&le, "config import {\"pat\":\"x\"}\r"), "config import ***********\r\n");
-    /* other keys and verbs are shown; a longer name is another key */
-    assert_string_equal(echoed(&le, "config set patx vis\r"), "config set patx vis\r\n");
-    assert_string_equal(echoed(&le, "config set project Fab Rikam\r"), "config set project Fab Rikam\r\n");
-    assert_string_equal(echoed(&le, "config get pat\r"), "config get pat\r\n");
-    assert_string_equal(echoed(&le, "config unset secret\r"), "config unset secret\r\n");
-    /* a redraw (after an event) masks the same way */
+    feed(&le, "unlock Xy-passphrase9\b\b");
+    assert_int_equal(le.line[le.len], '\0');
+    assert_int_equal(le.line[le.len + 1], '\0'); /* the erased '9' */
+    assert_int_equal(feed(&le, "\r"), LINEED_LINE);
     lineed_reset(&le);
-    feed(&le, "config   set pat Hidden");
-    s_echo_len = 0;
-    lineed_redraw(&le);
-    assert_string_equal(s_echo, "config   set pat ******");
+    for (size_t i = 0; i < sizeof le.line; i++) {
+        assert_int_equal(le.line[i], 0);
+    }
+    feed(&le, "config set secret Xy\x03"); /* Ctrl-C */
+    for (size_t i = 0; i < sizeof le.line; i++) {
+        assert_int_equal(le.line[i], 0);
+    }
 }
 
 static void without_echo_nothing_is_written(void **state)
@@ -187,7 +224,8 @@ int main(void)
         cmocka_unit_test_setup(exactly_512_bytes_fit_and_513_do_not, setup),
         cmocka_unit_test_setup(backspace_inside_an_overlong_line_still_counts, setup),
         cmocka_unit_test_setup(echo_shows_typing_and_masks_the_secret, setup),
-        cmocka_unit_test_setup(write_only_keys_are_masked_however_the_line_is_spaced, setup),
+        cmocka_unit_test_setup(masking_follows_the_parsed_words, setup),
+        cmocka_unit_test_setup(used_and_erased_bytes_are_wiped, setup),
         cmocka_unit_test_setup(without_echo_nothing_is_written, setup),
     };
     return cmocka_run_group_tests_name("lineed", tests, NULL, NULL);

@@ -50,12 +50,38 @@ static void indices_survive_counter_wrap(void **state)
     }
 }
 
+/* The console's receive ring carries secrets and passphrases: nothing read
+ * stays in its storage. */
+static void read_bytes_leave_no_copy(void **state)
+{
+    (void)state;
+    uint8_t store[16], out[16];
+    ringbuf_t rb;
+    ringbuf_init(&rb, store, sizeof store);
+    ringbuf_write(&rb, (const uint8_t *)"set secret Xy-9", 15);
+    assert_int_equal(ringbuf_read(&rb, out, 4), 4);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_int_equal(store[i], 0);
+    }
+    assert_memory_equal(store + 4, "secret Xy-9", 11); /* unread: still there */
+    assert_int_equal(ringbuf_read(&rb, out, sizeof out), 11);
+    assert_memory_equal(out, "secret Xy-9", 11);
+    uint8_t b;
+    ringbuf_write(&rb, (const uint8_t *)"ab", 2); /* wraps over the end */
+    assert_int_equal(ringbuf_get(&rb, &b), 1);
+    assert_int_equal(ringbuf_get(&rb, &b), 1);
+    for (unsigned i = 0; i < sizeof store; i++) {
+        assert_int_equal(store[i], 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rejects_size_not_power_of_two),
         cmocka_unit_test(fills_drains_and_wraps),
         cmocka_unit_test(indices_survive_counter_wrap),
+        cmocka_unit_test(read_bytes_leave_no_copy),
     };
     return cmocka_run_group_tests_name("ringbuf", tests, NULL, NULL);
 }

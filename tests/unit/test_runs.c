@@ -270,6 +270,12 @@ static void the_query_is_the_spec_s_get_with_the_pat_as_basic(void **state)
     run_ms(2);
     set("port", "8443");
     set("path_prefix", "/tfs");
+    /* the endpoint moved: the PAT went with it (endpoint binding), and the
+     * run followed at the old one is forgotten */
+    assert_null(next_request(2100));
+    set("secret", "Deliv3ry-S3cret");
+    set("pat", PAT);
+    deliver_one();
     req = next_request(2100);
     assert_true(is_get(req));
     assert_non_null(strstr(req, "GET /tfs/contoso/Fabrikam%20Fiber/_apis/build/builds?"));
@@ -300,12 +306,14 @@ static void the_longest_query_fits(void **state)
     memset(id, 'd', 32);
     id[32] = '\0';
     set("host", host);
-    set("pat", pat);
     set("path_prefix", prefix);
     set("project", project);
     set("device_id", id);
     set("port", "65535");
     set("org", "oooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooo");
+    /* the credentials last: moving the endpoint unsets them (binding) */
+    set("secret", "Deliv3ry-S3cret");
+    set("pat", pat);
     char *run_id = deliver_one();
     char *req = next_request(2100);
     assert_true(is_get(req));
