@@ -2,8 +2,14 @@
 
 #include <string.h>
 
-/* What follows these prefixes may be a secret: echoed as '*'. */
-static const char *const s_secret_prefixes[] = {"config set secret ", "config import "};
+/* What follows these command words may be a secret: echoed as '*'.  The
+ * words are matched the way the dispatcher splits them (cmd_word: leading
+ * spaces skipped, one space after each word), so no spacing shows it. */
+#define SECRET_WORDS_MAX 3
+static const char *const s_secret_commands[][SECRET_WORDS_MAX + 1] = {
+    {"config", "set", "secret", NULL},
+    {"config", "import", NULL},
+};
 
 void lineed_init(lineed_t *le)
 {
@@ -17,9 +23,13 @@ void lineed_set_echo(lineed_t *le, lineed_echo_fn echo)
 
 void lineed_reset(lineed_t *le)
 {
+    /* All of it: the line may have held the secret, erased bytes too. */
+    volatile char *p = le->line;
+    for (size_t i = 0; i < sizeof le->line; i++) {
+        p[i] = '\0';
+    }
     le->len = 0;
     le->dropped = 0;
-    le->line[0] = '\0';
 }
 
 static void echo(const lineed_t *le, const char *s, size_t len)
@@ -29,15 +39,32 @@ static void echo(const lineed_t *le, const char *s, size_t len)
     }
 }
 
+/* Whether the line's first pos bytes hold all of words, each ended by its
+ * separator: pos is then inside what follows them. */
+static bool after_words(const char *line, size_t pos, const char *const *words)
+{
+    size_t i = 0;
+    for (; *words != NULL; words++) {
+        while (i < pos && line[i] == ' ') {
+            i++;
+        }
+        size_t n = strlen(*words);
+        if (pos - i <= n || strncmp(line + i, *words, n) != 0 || line[i + n] != ' ') {
+            return false;
+        }
+        i += n + 1u;
+    }
+    return true;
+}
+
 /* Whether position pos of the line falls inside a secret value. */
 static bool masked_at(const lineed_t *le, size_t pos)
 {
     if (le->mask_all) {
         return true;
     }
-    for (size_t i = 0; i < sizeof s_secret_prefixes / sizeof s_secret_prefixes[0]; i++) {
-        size_t n = strlen(s_secret_prefixes[i]);
-        if (pos >= n && strncmp(le->line, s_secret_prefixes[i], n) == 0) {
+    for (size_t i = 0; i < sizeof s_secret_commands / sizeof s_secret_commands[0]; i++) {
+        if (after_words(le->line, pos, s_secret_commands[i])) {
             return true;
         }
     }

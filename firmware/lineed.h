@@ -32,7 +32,7 @@ typedef struct {
 void lineed_init(lineed_t *le);
 void lineed_set_echo(lineed_t *le, lineed_echo_fn echo);
 lineed_result_t lineed_feed(lineed_t *le, char c);
-/* Clears the line after the caller has used it. */
+/* Clears the line after the caller has used it, wiping every byte. */
 void lineed_reset(lineed_t *le);
 /* Writes the current partial line through echo (masked where a secret is
  * being typed), for redrawing the prompt after an event. */

@@ -45,6 +45,9 @@ int ringbuf_get(ringbuf_t *rb, uint8_t *byte)
         return 0;
     }
     *byte = rb->buf[tail & (rb->size - 1)];
+    /* Forgotten once read (the console's ring carries the secret as it is
+     * typed).  The slot is still the consumer's until tail moves on. */
+    rb->buf[tail & (rb->size - 1)] = 0;
     RB_BARRIER();
     rb->tail = tail + 1;
     return 1;

@@ -23,7 +23,8 @@ size_t ringbuf_used(const ringbuf_t *rb);
 size_t ringbuf_free(const ringbuf_t *rb);
 /* Writes up to len bytes; returns how many fitted. */
 size_t ringbuf_write(ringbuf_t *rb, const uint8_t *data, size_t len);
-/* Reads up to max bytes; returns how many were read. */
+/* Reads up to max bytes; returns how many were read.  A byte read is
+ * zeroed in the ring (reads and gets alike). */
 size_t ringbuf_read(ringbuf_t *rb, uint8_t *out, size_t max);
 /* One byte each way; return 1 on success, 0 when full/empty. */
 int ringbuf_put(ringbuf_t *rb, uint8_t byte);

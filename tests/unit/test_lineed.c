@@ -133,6 +133,49 @@ static void echo_shows_typing_and_masks_the_secret(void **state)
     assert_string_equal(le.line, "config set secret s3cet");
 }
 
+/* The dispatcher reads "  config  set   secret x" as setting the secret to
+ * "x": the mask follows the words, not their spacing (tabs arrive as
+ * spaces). */
+static void the_mask_follows_the_words_not_the_spacing(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *typed, *echo;
+    } cases[] = {
+        {"config  set secret ab\r", "config  set secret **\r\n"},
+        {" config set secret ab\r", " config set secret **\r\n"},
+        {"config set\tsecret  ab\r", "config set secret ***\r\n"},
+        {"config   import {}\r", "config   import **\r\n"},
+        {"config set secretive ab\r", "config set secretive ab\r\n"},
+        {"config set secrex\bt ab\r", "config set secrex\b \bt **\r\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lineed_t le;
+        lineed_init(&le);
+        lineed_set_echo(&le, capture);
+        s_echo_len = 0;
+        s_echo[0] = '\0';
+        feed(&le, cases[i].typed);
+        assert_string_equal(s_echo, cases[i].echo);
+    }
+}
+
+/* A handled line (it may have held the secret, erased characters included)
+ * leaves nothing in the editor's memory. */
+static void a_reset_leaves_nothing_of_the_line(void **state)
+{
+    (void)state;
+    lineed_t le;
+    lineed_init(&le);
+    feed(&le, "config set secret s3cr\x7f\x7f" "Xy\r");
+    assert_string_equal(le.line, "config set secret s3Xy");
+    lineed_reset(&le);
+    char zeros[sizeof le.line] = {0};
+    assert_memory_equal(le.line, zeros, sizeof le.line);
+    feed(&le, "config set secret abc\x03");
+    assert_memory_equal(le.line, zeros, sizeof le.line); /* Ctrl-C drops it the same way */
+}
+
 static void without_echo_nothing_is_written(void **state)
 {
     (void)state;
@@ -151,6 +194,8 @@ int main(void)
         cmocka_unit_test_setup(exactly_512_bytes_fit_and_513_do_not, setup),
         cmocka_unit_test_setup(backspace_inside_an_overlong_line_still_counts, setup),
         cmocka_unit_test_setup(echo_shows_typing_and_masks_the_secret, setup),
+        cmocka_unit_test_setup(the_mask_follows_the_words_not_the_spacing, setup),
+        cmocka_unit_test_setup(a_reset_leaves_nothing_of_the_line, setup),
         cmocka_unit_test_setup(without_echo_nothing_is_written, setup),
     };
     return cmocka_run_group_tests_name("lineed", tests, NULL, NULL);

@@ -50,12 +50,30 @@ static void indices_survive_counter_wrap(void **state)
     }
 }
 
+/* The console's receive ring carries whatever is typed, the secret too: a
+ * byte once read is no longer in the ring's memory. */
+static void read_bytes_leave_nothing_behind(void **state)
+{
+    (void)state;
+    uint8_t store[8] = {0}, out[8], b;
+    ringbuf_t rb;
+    ringbuf_init(&rb, store, sizeof store);
+    ringbuf_write(&rb, (const uint8_t *)"s3cret!", 7);
+    assert_int_equal(ringbuf_get(&rb, &b), 1);
+    assert_int_equal(b, 's');
+    assert_int_equal(ringbuf_read(&rb, out, sizeof out), 6);
+    assert_memory_equal(out, "3cret!", 6);
+    const uint8_t zeros[8] = {0};
+    assert_memory_equal(store, zeros, sizeof store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rejects_size_not_power_of_two),
         cmocka_unit_test(fills_drains_and_wraps),
         cmocka_unit_test(indices_survive_counter_wrap),
+        cmocka_unit_test(read_bytes_leave_nothing_behind),
     };
     return cmocka_run_group_tests_name("ringbuf", tests, NULL, NULL);
 }
