@@ -49,7 +49,8 @@ static bool after_words(const char *line, size_t pos, const char *const *words)
             i++;
         }
         size_t n = strlen(*words);
-        if (pos - i <= n || strncmp(line + i, *words, n) != 0 || line[i + n] != ' ') {
+        /* the word and the space after it, before pos */
+        if (i + n >= pos || strncmp(line + i, *words, n) != 0 || line[i + n] != ' ') {
             return false;
         }
         i += n + 1u;
