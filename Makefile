@@ -49,10 +49,7 @@ SRCS := $(FW_SRCS) $(HAL_SRCS) $(CM_SRCS) $(BOARD_SRCS)
 # A trivial use of each third-party library proves the cross toolchain path;
 # the networking and TLS issues grow these lists.
 include mk/mbedtls.mk
-LWIP_CORE := init def dns inet_chksum ip mem memp netif pbuf stats sys tcp tcp_in tcp_out timeouts udp
-LWIP_IPV4 := dhcp etharp icmp ip4 ip4_addr
-LWIP_SRCS := $(LWIP_CORE:%=$(LWIP_DIR)/src/core/%.c) $(LWIP_IPV4:%=$(LWIP_DIR)/src/core/ipv4/%.c) \
-             $(LWIP_DIR)/src/netif/ethernet.c $(LWIP_DIR)/src/apps/sntp/sntp.c
+include mk/lwip.mk
 DEP_SRCS := $(MBEDTLS_SRCS) $(LWIP_SRCS)
 
 OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(SRCS)) \

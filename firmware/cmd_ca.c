@@ -303,8 +303,14 @@ static void builtin(const char *arg)
 static void capture_line(console_input_t what, const char *line)
 {
     if (what == CONSOLE_IDLE) {
+        /* A refused certificate was answered already: one final line per
+         * `ca add`, or a program takes the second for its next command's. */
+        bool answered = s_cap == CAP_SKIP;
         capture_end();
-        con_err("timeout", "no input for %u s: the certificate was dropped", (unsigned)(CONSOLE_CAPTURE_IDLE_MS / 1000u));
+        if (!answered) {
+            con_err("timeout", "no input for %u s: the certificate was dropped",
+                    (unsigned)(CONSOLE_CAPTURE_IDLE_MS / 1000u));
+        }
         return;
     }
     cmd_ca_capture_line(what == CONSOLE_LINE ? line : NULL);

@@ -15,6 +15,7 @@ static bool s_echo;
 static bool s_prompt_shown; /* "> " and the partial line are on the terminal */
 static uint32_t s_finals;
 static bool s_deferred; /* a command's final line is still to come */
+static bool s_running;  /* a line is being handled: the prompt waits for its end */
 static console_capture_fn s_capture;
 static uint32_t s_heard_at; /* when the last input byte came, for a capture's idle end */
 static uint8_t s_capture_buf[CONSOLE_CAPTURE_MAX] __attribute__((aligned(4)));
@@ -59,13 +60,14 @@ static void echo_out(const char *s, size_t len)
 
 static void show_prompt(void)
 {
-    if (s_echo && !s_prompt_shown && !s_deferred) {
+    if (s_echo && !s_prompt_shown && !s_deferred && !s_running) {
         write_all("> ", 2);
         lineed_redraw(&s_ed);
         s_prompt_shown = true;
     }
 }
 
+static void vline(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vline(const char *prefix, const char *fmt, va_list ap)
 {
     char line[CON_LINE_MAX + 3];
@@ -185,6 +187,7 @@ void console_init(void)
 {
     lineed_init(&s_ed);
     s_prompt_shown = false;
+    s_running = false;
     s_dropped = 0;
     s_deferred = false;
     s_capture = NULL;
@@ -206,6 +209,7 @@ void console_task(void)
                 continue;
             }
             s_prompt_shown = false;
+            s_running = true;
             if (s_capture != NULL) {
                 s_capture(r == LINEED_TOO_LONG ? CONSOLE_TOO_LONG : CONSOLE_LINE,
                           r == LINEED_TOO_LONG ? NULL : s_ed.line);
@@ -214,6 +218,7 @@ void console_task(void)
             } else if (s_ed.len > 0) {
                 cmd_dispatch(s_ed.line);
             }
+            s_running = false;
             lineed_reset(&s_ed);
             if (!s_deferred) {
                 show_prompt();

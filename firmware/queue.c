@@ -484,7 +484,9 @@ static uint32_t unit_seq(uint32_t u)
 }
 
 /* Where the next record goes in unit u (unit size when a torn header closes
- * it); *gc_seq gets the sequence named by its last gc-done record. */
+ * it, or when bytes past its last record are not erased: a record would be
+ * programmed over them); *gc_seq gets the sequence named by its last gc-done
+ * record. */
 static uint32_t unit_end(uint32_t u, uint32_t *gc_seq)
 {
     uint32_t base = unit_base(u);
@@ -497,7 +499,7 @@ static uint32_t unit_end(uint32_t u, uint32_t *gc_seq)
         }
         off += align8(REC_HDR + r.len);
     }
-    return rc < 0 ? m.unit : off - base;
+    return rc < 0 || !blank(off, base + m.unit - off) ? m.unit : off - base;
 }
 
 static void index_remove(unsigned i, uint64_t *keys)

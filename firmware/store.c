@@ -265,7 +265,8 @@ static int rec_read(unsigned half, uint32_t off, rec_t *r)
 }
 
 /* The key of the PUT or DEL record at off of the live half; *r gets its
- * header. */
+ * header.  A key with a NUL byte is none (no firmware writes one): such a
+ * record is never applied, listed or cleared. */
 static int key_at(uint32_t off, char key[STORE_KEY_MAX + 1], rec_t *r)
 {
     if (rec_head(s.half, off, r) != 1 || (r->type != REC_PUT && r->type != REC_DEL)) {
@@ -275,7 +276,7 @@ static int key_at(uint32_t off, char key[STORE_KEY_MAX + 1], rec_t *r)
         return STORE_IO;
     }
     key[r->keylen] = '\0';
-    return 0;
+    return strlen(key) == r->keylen ? 0 : STORE_IO;
 }
 
 /* ------------------------------------------------------------ index */
@@ -398,6 +399,12 @@ static void replay(void)
         off += rec_size(r.keylen, r.vlen);
     }
     s.tail = off;
+    /* New records are programmed from here on, over bytes that must still
+     * be erased: a log that ends at an erased header with bytes set past
+     * it (a hostile or decayed medium) is compacted before the next write. */
+    if (!s.dirty && !all_read_as(base(s.half) + off, s.half_size - off, 0xFFu)) {
+        s.dirty = true;
+    }
     if (!s.in_txn) {
         s.npending = 0;
     }

@@ -750,6 +750,23 @@ static void an_abandoned_capture_ends_by_itself(void **state)
                                 "b3 builtin Microsoft_ECC_Root_Certificate_Authority_2017\r\nOK builtin=on\r\n");
 }
 
+/* A capture that was refused already answered: when the rest of its PEM
+ * never comes, it ends without a second final line (a program would take
+ * that one as the answer to its next command). */
+static void a_refused_capture_ends_silently(void **state)
+{
+    (void)state;
+    run_expect("ca add\r\n-----BEGIN CERTIFICATE-----\r\n!!!\r\n", "ERR bad-certificate: a line that is not base64\r\n");
+    assert_true(console_capturing()); /* skipping the rest of the PEM */
+    fake_time_advance(CONSOLE_CAPTURE_IDLE_MS);
+    console_task();
+    char *out = fake_console_take();
+    assert_string_equal(out, "");
+    free(out);
+    assert_false(console_capturing());
+    run_expect("ca builtin\r\n", "OK builtin=on\r\n");
+}
+
 static void time_comes_from_the_wall_clock(void **state)
 {
     (void)state;
@@ -804,6 +821,7 @@ int main(void)
         cmocka_unit_test_setup(refuses_what_cannot_be_an_anchor, setup),
         cmocka_unit_test_setup(refuses_a_self_issued_certificate_with_a_bad_signature, setup),
         cmocka_unit_test_setup(refuses_more_than_2048_bytes_and_skips_the_rest, setup),
+        cmocka_unit_test_setup(a_refused_capture_ends_silently, setup),
         cmocka_unit_test_setup(refuses_garbage_and_truncation, setup),
         cmocka_unit_test_setup(a_refused_paste_ends_at_the_first_command_line, setup),
         cmocka_unit_test_setup(overlong_lines_are_refused, setup),

@@ -146,6 +146,19 @@ static void event_with_echo_breaks_the_line_and_redraws_it(void **state)
     free(out);
 }
 
+/* The prompt comes back when a command has finished, never in the middle of
+ * its answer with the executed line drawn again as if still being typed (an
+ * answer that arrives at once after console_defer, an event the command
+ * causes). */
+static void no_prompt_while_a_command_runs(void **state)
+{
+    (void)state;
+    free(run("echo on\r"));
+    char *out = run("net resolve 10.0.0.1\r");
+    assert_string_equal(out, "net resolve 10.0.0.1\r\nOK addr=10.0.0.1\r\n> ");
+    free(out);
+}
+
 static void event_without_echo_is_one_line(void **state)
 {
     (void)state;
@@ -212,6 +225,7 @@ int main(void)
         cmocka_unit_test_setup(status_has_the_measured_fields, setup),
         cmocka_unit_test_setup(echo_on_echoes_with_prompt_and_off_stops, setup),
         cmocka_unit_test_setup(event_with_echo_breaks_the_line_and_redraws_it, setup),
+        cmocka_unit_test_setup(no_prompt_while_a_command_runs, setup),
         cmocka_unit_test_setup(event_without_echo_is_one_line, setup),
         cmocka_unit_test_setup(output_waits_for_room_instead_of_dropping, setup),
         cmocka_unit_test_setup(output_gives_up_on_a_dead_uart, setup),

@@ -148,6 +148,8 @@ static void masking_follows_the_parsed_words(void **state)
         {" config set secret Xy-9", " config set secret ****"},  /* a leading space */
         {"config\tset\tsecret\tXy-9", "config set secret ****"},  /* tabs are spaces */
         {"config  set secret  Xy-9", "config  set secret *****"},
+        {"config set\tsecret  ab", "config set secret ***"},
+        {"config   import {}", "config   import **"},
         {"lock set correct-horse", "lock set *************"},
         {"lock  set  correct-horse", "lock  set **************"},
         {"unlock correct-horse", "unlock *************"},

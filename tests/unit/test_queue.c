@@ -290,6 +290,31 @@ static void damaged_record_is_reported_not_sent(void **state)
     assert_int_equal(queue_count(), 1);
 }
 
+/* The head unit's records end at an erased header, but bytes further on
+ * are not erased (a hostile or decayed medium; found by
+ * tests/fuzz/fuzz_nvm.c): the next record would be programmed over them
+ * (the NOR fake aborts on that) and fail its read-back on every push, so the
+ * unit counts as closed and the next record opens a fresh one. */
+static void unerased_bytes_past_the_last_record_are_not_written_over(void **state)
+{
+    (void)state;
+    trigger_rec_t t, out;
+    assert_int_equal(queue_init(), QUEUE_OK);
+    make(&t, 1, 0, 50);
+    assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
+    uint8_t *mem = fake_nvm_bytes(HAL_NVM_QUEUE);
+    uint32_t end = queue_record_offset(0) + 200u;
+    mem[end + 13u] = 0x00; /* inside where the next record goes */
+    mem[end + 4000u] = 0x00;
+    assert_int_equal(queue_init(), QUEUE_OK);
+    make(&t, 2, 0, 50);
+    assert_int_equal(queue_push(&t, t.seq), QUEUE_OK);
+    assert_int_equal(queue_init(), QUEUE_OK);
+    assert_int_equal(queue_count(), 2);
+    assert_int_equal(queue_read(find_seq(2), &out), QUEUE_OK);
+    assert_same(&t, &out);
+}
+
 /* A record's length changed after mount: every reader checks it again, so
  * the trigger reads as damaged, and the ring's accounting does not take it
  * (it used to underflow: every later push refused as full). */
@@ -642,6 +667,7 @@ int main(void)
         cmocka_unit_test_setup(wear_is_spread, setup),
         cmocka_unit_test_setup(ram_only_without_a_medium, setup),
         cmocka_unit_test_setup(damaged_record_is_reported_not_sent, setup),
+        cmocka_unit_test_setup(unerased_bytes_past_the_last_record_are_not_written_over, setup),
         cmocka_unit_test_setup(a_header_changed_after_mount_is_checked, setup),
         cmocka_unit_test_setup(every_byte_changed_after_mount_is_survived, setup),
         cmocka_unit_test_setup(in_flight_follows_its_trigger, setup),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crc32.h"
 #include "fake_hal.h"
 #include "fake_nvm.h"
 #include "store.h"
@@ -223,6 +224,66 @@ static void damage_to_the_log_tail_is_survived(void **state)
     store_open(HAL_NVM_CONFIG);
     expect("c", "3");
     expect("a", "1");
+}
+
+/* The log ends at an erased record header, but bytes further on are not
+ * erased (a hostile or decayed medium; found by tests/fuzz/fuzz_nvm.c):
+ * the next record would be programmed over them (the NOR fake aborts on
+ * that) and read back damaged, so the store moves to a clean half first. */
+static void unerased_bytes_past_the_log_are_not_written_over(void **state)
+{
+    (void)state;
+    store_open(HAL_NVM_CONFIG);
+    set("a", "1");
+    set("b", "2");
+    uint32_t tail = store_used();
+    fake_nvm_bytes(HAL_NVM_CONFIG)[tail + 8] = 0x00;   /* where the next record's key goes */
+    fake_nvm_bytes(HAL_NVM_CONFIG)[tail + 900] = 0x00; /* and far beyond */
+    store_open(HAL_NVM_CONFIG);
+    expect("a", "1");
+    assert_int_equal(set("c", "3"), STORE_OK);
+    store_open(HAL_NVM_CONFIG);
+    expect("a", "1");
+    expect("b", "2");
+    expect("c", "3");
+}
+
+static bool list_key(void *ctx, const char *key)
+{
+    assert_true(strlen(key) >= 1); /* every key listed can be set, deleted, cleared */
+    (*(unsigned *)ctx)++;
+    return true;
+}
+
+static bool keep_none(const char *key)
+{
+    (void)key;
+    return false;
+}
+
+/* A record whose key holds a NUL byte, with a valid CRC (no firmware writes
+ * one; a hostile medium can; found by tests/fuzz/fuzz_nvm.c): no key, so
+ * neither listed (as "") nor able to make a factory reset fail. */
+static void a_key_with_a_nul_byte_is_no_key(void **state)
+{
+    (void)state;
+    store_open(HAL_NVM_CONFIG);
+    set("org", "o");
+    set("ab", "1");
+    uint8_t *r = record_of("ab");
+    r[8] = '\0'; /* the key's first byte */
+    uint32_t crc = crc32_update(0, r, 12);
+    for (int i = 0; i < 4; i++) {
+        r[12 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    store_open(HAL_NVM_CONFIG);
+    expect("org", "o");
+    unsigned n = 0;
+    store_each(list_key, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_clear(keep_none), STORE_OK);
+    store_open(HAL_NVM_CONFIG);
+    expect("org", NULL);
 }
 
 /* ---- bytes that change after mount (issue 12 finding 6) */
@@ -590,6 +651,8 @@ int main(void)
         cmocka_unit_test_setup(clear_keeps_what_is_asked, setup),
         cmocka_unit_test_setup(absent_medium_keeps_values_in_ram, setup),
         cmocka_unit_test_setup(damage_to_the_log_tail_is_survived, setup),
+        cmocka_unit_test_setup(unerased_bytes_past_the_log_are_not_written_over, setup),
+        cmocka_unit_test_setup(a_key_with_a_nul_byte_is_no_key, setup),
         cmocka_unit_test_setup(a_header_changed_after_mount_costs_that_record_only, setup),
         cmocka_unit_test_setup(every_byte_changed_after_mount_is_survived, setup),
         cmocka_unit_test_setup(replaced_unset_and_reset_secrets_leave_no_copy, setup),
