@@ -183,6 +183,11 @@ void console_set_echo(bool on)
     lineed_set_secret(&s_ed, cmd_secret_from);
 }
 
+bool console_echo(void)
+{
+    return s_echo;
+}
+
 void console_init(void)
 {
     lineed_init(&s_ed);

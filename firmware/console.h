@@ -58,6 +58,7 @@ void console_mask_input(bool mask);
 bool console_capturing(void);
 
 void console_set_echo(bool on);
+bool console_echo(void);
 
 /* Final lines written since boot: the dispatcher checks that each command
  * wrote exactly one. */

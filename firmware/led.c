@@ -11,21 +11,21 @@ typedef struct {
     hal_led_role_t role; /* drawn on STATUS when the board lacks this role */
     uint16_t period_ms;  /* 0 = steady */
     uint16_t on_ms;      /* each blink; as long off between blinks */
-    uint8_t blinks;      /* per period (0: one) */
+    uint8_t blinks;      /* per period */
 } pattern_t;
 
 static const pattern_t s_patterns[LED_PATTERNS] = {
-    [LED_OFF] = {"off", HAL_LED_STATUS, 0, 0},
-    [LED_IDLE] = {"idle", HAL_LED_STATUS, 2000, 100},
-    [LED_UNCONFIGURED] = {"unconfigured", HAL_LED_STATUS, 1000, 500},
-    [LED_PENDING] = {"pending", HAL_LED_BUSY, 1000, 100},
-    [LED_SENDING] = {"sending", HAL_LED_BUSY, 200, 100},
-    [LED_ACCEPTED] = {"accepted", HAL_LED_BUSY, 0, 1},
-    [LED_DELIVERED] = {"delivered", HAL_LED_STATUS, 0, 1},
-    [LED_ERROR] = {"error", HAL_LED_ERROR, 250, 125},
-    [LED_QUEUE_FULL] = {"queue-full", HAL_LED_ERROR, 0, 1},
-    [LED_RUN_RUNNING] = {"run-running", HAL_LED_BUSY, 500, 250},
-    [LED_RUN_SUCCEEDED] = {"run-succeeded", HAL_LED_STATUS, 0, 1},
+    [LED_OFF] = {"off", HAL_LED_STATUS, 0, 0, 1},
+    [LED_IDLE] = {"idle", HAL_LED_STATUS, 2000, 100, 1},
+    [LED_UNCONFIGURED] = {"unconfigured", HAL_LED_STATUS, 1000, 500, 1},
+    [LED_PENDING] = {"pending", HAL_LED_BUSY, 1000, 100, 1},
+    [LED_SENDING] = {"sending", HAL_LED_BUSY, 200, 100, 1},
+    [LED_ACCEPTED] = {"accepted", HAL_LED_BUSY, 0, 1, 1},
+    [LED_DELIVERED] = {"delivered", HAL_LED_STATUS, 0, 1, 1},
+    [LED_ERROR] = {"error", HAL_LED_ERROR, 250, 125, 1},
+    [LED_QUEUE_FULL] = {"queue-full", HAL_LED_ERROR, 0, 1, 1},
+    [LED_RUN_RUNNING] = {"run-running", HAL_LED_BUSY, 500, 250, 1},
+    [LED_RUN_SUCCEEDED] = {"run-succeeded", HAL_LED_STATUS, 0, 1, 1},
     /* three blinks, told apart from error's even 4 Hz on a single LED */
     [LED_RUN_FAILED] = {"run-failed", HAL_LED_ERROR, 2000, 150, 3},
 };
@@ -99,7 +99,7 @@ void led_task(void)
     const pattern_t *p = &s_patterns[current(now)];
     hal_led_role_t role = hal_led_present(p->role) ? p->role : HAL_LED_STATUS;
     uint32_t t = p->period_ms == 0 ? 0 : now % p->period_ms;
-    uint32_t blinks = p->blinks != 0 ? p->blinks : 1u;
+    uint32_t blinks = p->blinks;
     bool on = p->period_ms == 0 ? p->on_ms > 0 : t < blinks * 2u * p->on_ms && (t / p->on_ms) % 2u == 0;
     for (int r = 0; r < HAL_LED_ROLES; r++) {
         hal_led_set((hal_led_role_t)r, (hal_led_role_t)r == role && on);
