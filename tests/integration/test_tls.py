@@ -408,8 +408,9 @@ def test_ipv4_host_checked_against_the_ip_san_without_sni(tmp_path):
     refused as hostname-mismatch with no HTTP byte."""
     r = Rig(tmp_path, chain="ip-chain.pem", key="ip-leaf.key", extra=NO_RETRY, require_sni=False)
     try:
-        assert r.dev.command(f"config set host {QEMU_HOST}")[2] == "OK"
-        assert r.dev.command(f"config set secret {SECRET}")[2] == "OK"   # in case the host change unset it
+        # another endpoint: the secret goes with the old one (endpoint binding)
+        assert r.dev.command(f"config set host {QEMU_HOST}")[2] == "OK unset=secret"
+        assert r.dev.command(f"config set secret {SECRET}")[2] == "OK"
         run_id = trigger(r.dev)
         done, reason = attempt(r.dev, run_id)
         assert reason is None and done.startswith(f"EVT delivered id={run_id} attempt=1 status=200 "), done
