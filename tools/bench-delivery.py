@@ -157,8 +157,7 @@ def static_ram():
 
 
 def spread(rows, i):
-    values = sorted(r[i] for r in rows)
-    return f"median {values[len(values) // 2]:6d} ms  (min {values[0]}, max {values[-1]})"
+    return pbdevice.bench_spread(rows, i)[1]
 
 
 def main():

@@ -40,10 +40,8 @@ def main():
     print(f"console lock, {RUNS} runs, emulated ms at -icount shift=4 (16 ns per instruction), "
           f"PBKDF2-HMAC-SHA256 with {rows[0][2]} iterations:")
     for name, i in (("lock set (hash)", 0), ("unlock (check)", 1)):
-        vals = sorted(r[i] for r in rows)
-        med = vals[len(vals) // 2]
-        print(f"  {name:<18} median {med:5d} ms  (min {vals[0]}, max {vals[-1]}); "
-              f"{med * 62500 / 1e6:.1f} M instructions")
+        med, text = pbdevice.bench_spread(rows, i)
+        print(f"  {name:<18} {text}; {med * 62500 / 1e6:.1f} M instructions")
     print(f"  stack_peak {max(r[3] for r in rows)} B")
 
 

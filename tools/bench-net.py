@@ -42,10 +42,8 @@ def main():
     rows = [one_run() for _ in range(RUNS)]
     print(f"network start-up, {RUNS} runs, emulated ms at -icount shift=4 (16 ns per instruction):")
     for name, i in (("reset -> EVT net up (DHCP)", 0), ("ntp set -> EVT time synced", 1)):
-        vals = sorted(r[i] for r in rows)
-        med = vals[len(vals) // 2]
-        print(f"  {name:<30} median {med:6d} ms  (min {vals[0]}, max {vals[-1]}); "
-              f"at most {med * 62500 / 1e6:.1f} M instructions (time asleep in WFI runs none)")
+        med, text = pbdevice.bench_spread(rows, i)
+        print(f"  {name:<30} {text}; at most {med * 62500 / 1e6:.1f} M instructions (time asleep in WFI runs none)")
     print(f"  stack_peak {max(r[2] for r in rows)} B, heap_peak {max(r[3] for r in rows)} B")
 
 

@@ -517,3 +517,10 @@ def primary_button(shown):
 def parse_pairs(line):
     """key=value pairs of an OK or EVT line."""
     return dict(tok.split("=", 1) for tok in line.split()[1:] if "=" in tok)
+
+
+def bench_spread(rows, i):
+    """Column i of a benchmark's runs: (median, "median N ms  (min A, max B)")."""
+    values = sorted(r[i] for r in rows)
+    med = values[len(values) // 2]
+    return med, f"median {med:6d} ms  (min {values[0]}, max {values[-1]})"
