@@ -62,7 +62,10 @@ bool cmd_lock_refuses(const char *name, const char *args)
         }
         char verb[16];
         const char *rest = cmd_word(args, verb, sizeof verb);
-        if (rest == NULL || verb[0] == '\0') {
+        if (rest == NULL) {
+            return true; /* a verb too long to read here: refused, not guessed at */
+        }
+        if (verb[0] == '\0') {
             return false; /* no verb: the command's usage or its reading form */
         }
         while (*rest == ' ') {

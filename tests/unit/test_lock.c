@@ -307,6 +307,7 @@ static void locked_console_refuses_what_changes_the_device(void **state)
         "config import commit",
         "config reset yes",
         "config reset",
+        "config setsetsetsetsetsetset org other", /* longer than any verb: refused unread */
         "ca add",
         "ca remove 1",
         "ca remove b0",
