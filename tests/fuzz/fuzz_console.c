@@ -1230,6 +1230,13 @@ static char *snapshot(void)
         }
         *nl = '\0';
         p = nl + 1;
+        /* Nothing is ever sent here, so a trigger's last= is what it waits
+         * for now (clock-unset, net-down, not-configured, ...), which a
+         * reboot changes (the clock is unset again): not state. */
+        char *last = strstr(lines[count], " last=");
+        if (last != NULL && strncmp(lines[count], "id=", 3) == 0) {
+            *last = '\0';
+        }
     }
     qsort(lines, count, sizeof *lines, by_text);
     size_t at = 0;
