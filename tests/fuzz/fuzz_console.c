@@ -545,6 +545,9 @@ __attribute__((no_sanitize("address", "undefined", "coverage"))) static bool gra
 /* For each byte, 1 + the place in the secret where a gram starting with it
  * starts (0: none); every character of a secret is unique. */
 static uint8_t s_gram_start[sizeof s_secrets / sizeof s_secrets[0]][256];
+/* For each byte, the secrets (bit s) one of whose grams starts with it: RAM
+ * is read once for all of them. */
+static uint8_t s_gram_any[256];
 
 static void gram_tables(void)
 {
@@ -555,28 +558,34 @@ static void gram_tables(void)
                 abort(); /* a repeated character: see s_secrets */
             }
             s_gram_start[s][(uint8_t)v[i]] = (uint8_t)(i + 1u);
+            s_gram_any[(uint8_t)v[i]] |= (uint8_t)(1u << s);
         }
     }
 }
 
-/* The first place in [p, p+n) where FZ_GRAM consecutive characters of
- * secret s occur, whose gram index goes to *gram; -1 when none.  Written
- * out rather than with memmem: libFuzzer learns the arguments of memmem and
- * strcmp, and it must not learn the secret. */
-__attribute__((no_sanitize("address", "undefined", "coverage"))) static long find_gram(const uint8_t *p, size_t n, size_t s,
-                                                                           size_t *gram)
+/* The first place in [p, p+n) where FZ_GRAM consecutive characters of a
+ * secret of mask (bit s: secret s) occur; which secret goes to *secret and
+ * its gram index to *gram; -1 when none.  Written out rather than with
+ * memmem: libFuzzer learns the arguments of memmem and strcmp, and it must
+ * not learn the secret. */
+__attribute__((no_sanitize("address", "undefined", "coverage"))) static long find_gram(const uint8_t *p, size_t n,
+                                                                                       unsigned mask, size_t *secret,
+                                                                                       size_t *gram)
 {
-    const uint8_t *start = s_gram_start[s];
     for (size_t j = 0; j + FZ_GRAM <= n; j++) {
         typedef uint64_t __attribute__((aligned(1), may_alias)) word_t;
         if (j + 8u <= n && *(const word_t *)(const void *)(p + j) == 0) {
             j += 7u; /* most of RAM: no gram starts at a zero byte */
             continue;
         }
-        unsigned i = start[p[j]];
-        if (i != 0 && gram_at(p + j, s_secrets[s].value, i - 1u)) {
-            *gram = i - 1u;
-            return (long)j;
+        for (unsigned m = s_gram_any[p[j]] & mask; m != 0; m &= m - 1u) {
+            size_t s = (size_t)__builtin_ctz(m);
+            unsigned i = s_gram_start[s][p[j]];
+            if (gram_at(p + j, s_secrets[s].value, i - 1u)) {
+                *secret = s;
+                *gram = i - 1u;
+                return (long)j;
+            }
         }
     }
     return -1;
@@ -593,29 +602,31 @@ __attribute__((no_sanitize("coverage"))) static bool gram_in_input(const char *v
     return false;
 }
 
-/* A place in [p, p+n) holding a secret's gram that was not typed, or -1. */
-__attribute__((no_sanitize("coverage"))) static long find_secret(const uint8_t *p, size_t n, const fz_secret_t **which)
+/* A place in [p, p+n) holding a gram of a secret of mask that was not
+ * typed, or -1. */
+__attribute__((no_sanitize("coverage"))) static long find_secret(const uint8_t *p, size_t n, unsigned mask,
+                                                                 const fz_secret_t **which)
 {
-    for (size_t s = 0; s < SECRET_COUNT; s++) {
-        size_t from = 0, gram;
-        long at;
-        while (from < n && (at = find_gram(p + from, n - from, s, &gram)) >= 0) {
-            if (!gram_in_input(s_secrets[s].value, gram)) {
-                *which = &s_secrets[s];
-                return (long)from + at;
-            }
-            from += (size_t)at + 1u;
+    size_t from = 0, s, gram;
+    long at;
+    while (from < n && (at = find_gram(p + from, n - from, mask, &s, &gram)) >= 0) {
+        if (!gram_in_input(s_secrets[s].value, gram)) {
+            *which = &s_secrets[s];
+            return (long)from + at;
         }
+        from += (size_t)at + 1u;
     }
     return -1;
 }
+
+#define ALL_SECRETS ((1u << SECRET_COUNT) - 1u)
 
 static void check_output_secrets(void)
 {
     size_t n;
     const char *out = fz_tx(&n);
     const fz_secret_t *which;
-    long at = find_secret((const uint8_t *)out, n, &which);
+    long at = find_secret((const uint8_t *)out, n, ALL_SECRETS, &which);
     if (at >= 0) {
         fail("the %s appeared in the output at byte %ld: '%.*s'", which->what, at, (int)FZ_GRAM, out + at);
     }
@@ -630,7 +641,7 @@ static void check_ram_secrets(void)
     size_t count = fz_ram_objects(skip, &obj);
     for (size_t i = 0; i < count; i++) {
         const fz_secret_t *which;
-        long at = find_secret(obj[i].addr, obj[i].size, &which);
+        long at = find_secret(obj[i].addr, obj[i].size, ALL_SECRETS, &which);
         if (at >= 0) {
             fail("the %s stayed in RAM: %s, byte %ld", which->what, obj[i].name, at);
         }
@@ -644,17 +655,12 @@ static void check_medium_passphrase(void)
         hal_nvm_region_t region;
         size_t size;
     } regions[] = {{HAL_NVM_CONFIG, FZ_CONFIG_SIZE}, {HAL_NVM_QUEUE, FZ_QUEUE_SIZE}};
-    size_t s = (size_t)(SECRET_PASSPHRASE - s_secrets);
+    unsigned mask = 1u << (SECRET_PASSPHRASE - s_secrets);
     for (size_t r = 0; r < sizeof regions / sizeof regions[0]; r++) {
-        const uint8_t *p = fake_nvm_bytes(regions[r].region);
-        size_t from = 0, gram;
-        long at;
-        while ((at = find_gram(p + from, regions[r].size - from, s, &gram)) >= 0) {
-            if (!gram_in_input(SECRET_PASSPHRASE->value, gram)) {
-                fail("the passphrase is on the medium (region %d, byte %zu)", (int)regions[r].region,
-                     from + (size_t)at);
-            }
-            from += (size_t)at + 1u;
+        const fz_secret_t *which;
+        long at = find_secret(fake_nvm_bytes(regions[r].region), regions[r].size, mask, &which);
+        if (at >= 0) {
+            fail("the passphrase is on the medium (region %d, byte %ld)", (int)regions[r].region, at);
         }
     }
 }
