@@ -1,5 +1,13 @@
 #include "fake_device.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cfg.h"
 #include "console.h"
 #include "fake_eth.h"
@@ -20,4 +28,47 @@ void fake_device_fresh(void)
     cfg_init();
     lock_init();
     wallclock_init();
+}
+
+void fake_device_set(const char *key, const char *value)
+{
+    const char *why = "";
+    if (cfg_set(key, value, &why) != CFG_OK) {
+        fail_msg("config set %s: %s", key, why);
+    }
+}
+
+static char s_out[65536];
+
+void fake_out_collect(void)
+{
+    char *out = fake_console_take();
+    strncat(s_out, out, sizeof s_out - strlen(s_out) - 1);
+    free(out);
+}
+
+const char *fake_out(void)
+{
+    return s_out;
+}
+
+void fake_out_clear(void)
+{
+    s_out[0] = '\0';
+}
+
+void fake_out_expect(const char *text)
+{
+    if (strstr(s_out, text) == NULL) {
+        fail_msg("no '%s' in:\n%s", text, s_out);
+    }
+}
+
+unsigned fake_out_count(const char *text)
+{
+    unsigned n = 0;
+    for (const char *p = strstr(s_out, text); p != NULL; p = strstr(p + 1, text)) {
+        n++;
+    }
+    return n;
 }

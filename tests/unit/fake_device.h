@@ -6,4 +6,15 @@
 
 void fake_device_fresh(void);
 
+/* config set that must succeed: the test fails with the reason otherwise. */
+void fake_device_set(const char *key, const char *value);
+
+/* The console's output as a test reads it: collected across calls (at most
+ * 64 KB, the rest dropped), searched, counted, cleared. */
+void fake_out_collect(void);
+const char *fake_out(void);
+void fake_out_clear(void);
+void fake_out_expect(const char *text); /* fails the test when absent */
+unsigned fake_out_count(const char *text);
+
 #endif

@@ -169,13 +169,6 @@ static int setup_configured(void **state)
     return 0;
 }
 
-static void set(const char *key, const char *value)
-{
-    const char *why = "";
-    if (cfg_set(key, value, &why) != CFG_OK) {
-        fail_msg("config set %s: %s", key, why);
-    }
-}
 
 /* A button whose only mapped press is short fires on the press itself;
  * mapping a long or double press to it makes it wait to tell them apart,
@@ -193,8 +186,8 @@ static void mapping_changes_when_a_button_fires(void **state)
     assert_string_equal(s_actions, want); /* at once, while still held */
     press_for(SELECT, 10, 600, 1);
 
-    set("action.deploy", "{}");
-    set("button.select.long", "deploy");
+    fake_device_set("action.deploy", "{}");
+    fake_device_set("button.select.long", "deploy");
     s_actions[0] = '\0';
     fake_buttons_set(SELECT, true);
     fake_time_advance(PRESS_DEBOUNCE_MS + 1);
@@ -207,7 +200,7 @@ static void mapping_changes_when_a_button_fires(void **state)
     assert_non_null(strstr(s_actions, "deploy:0:long@"));
 
     /* another key changing leaves it alone */
-    set("org", "contoso");
+    fake_device_set("org", "contoso");
     s_actions[0] = '\0';
     fake_buttons_set(SELECT, true);
     fake_time_advance(PRESS_DEBOUNCE_MS + 1);

@@ -42,13 +42,6 @@ static void expect(const char *line, const char *want)
     free(out);
 }
 
-static void set(const char *key, const char *value)
-{
-    const char *why = "";
-    if (cfg_set(key, value, &why) != CFG_OK) {
-        fail_msg("config set %s: %s", key, why);
-    }
-}
 
 static int setup(void **state)
 {
@@ -58,10 +51,10 @@ static int setup(void **state)
     assert_int_equal(queue_init(), QUEUE_OK);
     trigger_init();
     led_init();
-    set("org", "contoso");
-    set("webhook", "port_trigger");
-    set("secret", "Cmd-S3cret-Value");
-    set("device_id", "pb-test");
+    fake_device_set("org", "contoso");
+    fake_device_set("webhook", "port_trigger");
+    fake_device_set("secret", "Cmd-S3cret-Value");
+    fake_device_set("device_id", "pb-test");
     wallclock_set_manual(UTC_2026);
     free(fake_console_take());
     return 0;
@@ -113,8 +106,8 @@ static void trigger_queues_the_primary_buttons_action(void **state)
 static void trigger_names_an_action_and_merges_json(void **state)
 {
     (void)state;
-    set("action.deploy", "{\"env\":\"prod\",\"ring\":1}");
-    set("button.select.short", "deploy");
+    fake_device_set("action.deploy", "{\"env\":\"prod\",\"ring\":1}");
+    fake_device_set("button.select.short", "deploy");
     char props[PAYLOAD_PROPS_MAX + 1];
     queued("trigger deploy", "deploy");
     props_of(0, props, sizeof props);
@@ -163,19 +156,19 @@ static void trigger_refuses_a_body_over_1536_bytes(void **state)
     name[CFG_ACTION_NAME_MAX] = '\0';
     snprintf(key, sizeof key, "action.%s", name);
     snprintf(action, sizeof action, "{\"a\":\"%0*d\"}", (int)CFG_VALUE_MAX - 8, 0);
-    set(key, action);
+    fake_device_set(key, action);
     snprintf(json, sizeof json, "{\"b\":\"%0*d\"}", (int)TRIGGER_JSON_MAX - 8, 0);
     memset(ident, 'e', PAYLOAD_IDENT_MAX);
     ident[PAYLOAD_IDENT_MAX] = '\0';
-    set("entity", ident);
-    set("blueprint", ident);
+    fake_device_set("entity", ident);
+    fake_device_set("blueprint", ident);
     memset(org, 'o', CFG_MAX_ORG);
     org[CFG_MAX_ORG] = '\0';
-    set("org", org);
-    set("secret", "Cmd-S3cret-Value"); /* moving the endpoint unset it */
+    fake_device_set("org", org);
+    fake_device_set("secret", "Cmd-S3cret-Value"); /* moving the endpoint unset it */
     memset(id, 'd', CFG_MAX_DEVICE_ID);
     id[CFG_MAX_DEVICE_ID] = '\0';
-    set("device_id", id);
+    fake_device_set("device_id", id);
     snprintf(line, sizeof line, "trigger %s %s", name, json);
     expect(line, "ERR bad-value: the request body would exceed 1536 bytes\r\n");
     assert_int_equal(queue_count(), 0);
@@ -247,9 +240,9 @@ static void a_refused_press_says_why(void **state)
     assert_string_equal(out, "EVT refused reason=not-configured\r\n");
     free(out);
     assert_false(trigger_configured());
-    set("webhook", "port_trigger");
+    fake_device_set("webhook", "port_trigger");
     assert_false(trigger_configured()); /* the endpoint moved: no secret */
-    set("secret", "Cmd-S3cret-Value");
+    fake_device_set("secret", "Cmd-S3cret-Value");
     assert_true(trigger_configured()); /* followed through the listener */
     fake_time_advance(100);
     trigger_press("trigger", 1, PRESS_DOUBLE, hal_millis() - 40);
@@ -272,9 +265,9 @@ static void a_press_before_the_clock_is_set_is_dated_later(void **state)
     fake_device_fresh(); /* a clock never set */
     assert_int_equal(queue_init(), QUEUE_OK);
     trigger_init();
-    set("org", "contoso");
-    set("webhook", "port_trigger");
-    set("secret", "Cmd-S3cret-Value");
+    fake_device_set("org", "contoso");
+    fake_device_set("webhook", "port_trigger");
+    fake_device_set("secret", "Cmd-S3cret-Value");
     fake_time_advance(5000);
     free(fake_console_take());
     queued("trigger", "trigger");
@@ -291,7 +284,7 @@ static void queue_lists_each_pending_trigger(void **state)
     (void)state;
     expect("queue", "OK\r\n");
     queued("trigger", "trigger");
-    set("action.deploy", "{}");
+    fake_device_set("action.deploy", "{}");
     queued("trigger deploy", "deploy");
     /* the network is down here: that is what they wait for */
     expect("queue", "id=pb-test-0-1 action=trigger attempts=0 next_in_ms=0 last=net-down\r\n"
@@ -321,7 +314,7 @@ static void queue_says_what_a_new_trigger_waits_for(void **state)
     assert_int_equal(cfg_unset("org"), CFG_OK);
     expect("queue", "id=pb-test-0-1 action=trigger attempts=0 next_in_ms=0 last=not-configured\r\n"
                     "OK\r\n");
-    set("org", "contoso");
+    fake_device_set("org", "contoso");
     wallclock_init(); /* as after a reset: the clock not set yet */
     expect("queue", "id=pb-test-0-1 action=trigger attempts=0 next_in_ms=0 last=clock-unset\r\n"
                     "OK\r\n");

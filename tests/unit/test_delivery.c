@@ -35,15 +35,7 @@ static const char ENVELOPE[] =
     "\"typeName\":\"Microsoft.TeamFoundation.DistributedTask.WebApi.WebHookException, "
     "Microsoft.TeamFoundation.DistributedTask.WebApi\",\"typeKey\":\"WebHookException\",\"errorCode\":0,\"eventId\":3000}";
 
-static char s_out[16384];
 
-static void set(const char *key, const char *value)
-{
-    const char *why = "";
-    if (cfg_set(key, value, &why) != CFG_OK) {
-        fail_msg("config set %s: %s", key, why);
-    }
-}
 
 /* Runs the superloop's delivery and network tasks for ms milliseconds,
  * collecting the console's output. */
@@ -54,30 +46,7 @@ static void run_ms(uint32_t ms)
         net_task();
         fake_time_advance(1);
     }
-    char *out = fake_console_take();
-    strncat(s_out, out, sizeof s_out - strlen(s_out) - 1);
-    free(out);
-}
-
-static void clear_out(void)
-{
-    s_out[0] = '\0';
-}
-
-static void expect_out(const char *line)
-{
-    if (strstr(s_out, line) == NULL) {
-        fail_msg("no '%s' in:\n%s", line, s_out);
-    }
-}
-
-static unsigned count_out(const char *what)
-{
-    unsigned n = 0;
-    for (const char *p = strstr(s_out, what); p != NULL; p = strstr(p + 1, what)) {
-        n++;
-    }
-    return n;
+    fake_out_collect();
 }
 
 /* Runs until the request is out, then answers it; returns the request. */
@@ -94,7 +63,7 @@ static char *answer(const char *response)
         sent = NULL;
     }
     if (sent == NULL) {
-        fail_msg("no request went out; the console said:\n%s", s_out);
+        fail_msg("no request went out; the console said:\n%s", fake_out());
     }
     if (response != NULL) {
         fake_transport_peer_says(response);
@@ -128,18 +97,18 @@ static int setup(void **state)
         net_init();
         s_net = true;
     }
-    set("ip", "192.168.7.20/24,192.168.7.1");
-    set("org", "contoso");
-    set("webhook", "port_trigger");
-    set("secret", "Deliv3ry-S3cret");
-    set("retry.base_ms", "1000");
+    fake_device_set("ip", "192.168.7.20/24,192.168.7.1");
+    fake_device_set("org", "contoso");
+    fake_device_set("webhook", "port_trigger");
+    fake_device_set("secret", "Deliv3ry-S3cret");
+    fake_device_set("retry.base_ms", "1000");
     wallclock_set_manual(UTC_2026);
     https_init(fake_transport());
     delivery_init();
-    clear_out();
+    fake_out_clear();
     run_ms(5);
     assert_true(net_is_up());
-    clear_out();
+    fake_out_clear();
     return 0;
 }
 
@@ -155,9 +124,9 @@ static void a_trigger_is_delivered_once_signed(void **state)
     free(req);
     char want[128];
     snprintf(want, sizeof want, "EVT sending id=%s attempt=1\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=1 status=200 ms=", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(queue_count(), 0);
     assert_int_equal(delivery_delivered(), 1);
     assert_false(delivery_busy());
@@ -172,18 +141,18 @@ static void retry_after_then_delivered_with_the_same_id(void **state)
     free(answer("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 0\r\n\r\n"));
     char want[128];
     snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=7000 reason=503\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     queue_sched_t q;
     assert_int_equal(queue_peek(0, &q, NULL), QUEUE_OK);
     char last[8];
     assert_string_equal(delivery_last_name(&q, last), "503");
     run_ms(6900);
-    assert_int_equal(count_out("EVT sending"), 1); /* not before its time */
+    assert_int_equal(fake_out_count("EVT sending"), 1); /* not before its time */
     char *req = answer(OK);
     assert_non_null(strstr(req, "\"attempt\":2"));
     free(req);
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=2 status=200", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(queue_count(), 0);
 }
 
@@ -197,14 +166,14 @@ static void a_webhook_exception_waits_for_a_person_without_blocking_the_next(voi
              strlen(ENVELOPE), ENVELOPE);
     free(answer(want));
     snprintf(want, sizeof want, "EVT error id=%s attempt=1 status=500 reason=webhook-rejected\r\n", first);
-    expect_out(want);
+    fake_out_expect(want);
     assert_true(delivery_needs_person());
     assert_int_equal(delivery_failed(), 1);
     char second[64];
     strcpy(second, queue_one());
     free(answer(OK));
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=1", second);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(queue_count(), 1); /* the rejected one stays */
     queue_sched_t q;
     assert_int_equal(queue_peek(0, &q, NULL), QUEUE_OK);
@@ -212,7 +181,7 @@ static void a_webhook_exception_waits_for_a_person_without_blocking_the_next(voi
     assert_string_equal(delivery_last_name(&q, last), "500");
     /* tried again after retry.error_ms (600 s) */
     run_ms(599000);
-    assert_int_equal(count_out("EVT sending id="), 2);
+    assert_int_equal(fake_out_count("EVT sending id="), 2);
     run_ms(1000);
     free(answer(OK));
     assert_int_equal(queue_count(), 0);
@@ -238,7 +207,7 @@ static void other_answers(void **state)
         char *id = queue_one();
         free(answer(cases[i].answer));
         snprintf(want, sizeof want, "EVT %s id=%s attempt=1 %s", cases[i].kind, id, cases[i].event);
-        expect_out(want);
+        fake_out_expect(want);
         int pos = queue_find(id);
         if (pos >= 0) {
             assert_int_equal(queue_remove((unsigned)pos, QUEUE_DONE_DROPPED), QUEUE_OK);
@@ -254,26 +223,26 @@ static void tls_and_network_failures_are_retried(void **state)
     run_ms(10);
     char want[128];
     snprintf(want, sizeof want, "EVT tls-fail id=%s reason=cert-untrusted\r\nEVT retry id=%s attempt=1 in_ms=", id, id);
-    expect_out(want);
+    fake_out_expect(want);
     char *sent = fake_transport_take_sent();
     assert_string_equal(sent, ""); /* not a byte */
     free(sent);
-    clear_out();
+    fake_out_clear();
     fake_transport_next_open(TRANSPORT_FAIL_DNS, 0);
     run_ms(1001);
     snprintf(want, sizeof want, "EVT retry id=%s attempt=2 in_ms=", id);
-    expect_out(want);
-    expect_out("reason=dns\r\n");
-    assert_int_equal(count_out("tls-fail"), 0); /* not TLS's */
+    fake_out_expect(want);
+    fake_out_expect("reason=dns\r\n");
+    assert_int_equal(fake_out_count("tls-fail"), 0); /* not TLS's */
     queue_sched_t q;
     char last[8];
     assert_int_equal(queue_peek(0, &q, NULL), QUEUE_OK);
     assert_string_equal(delivery_last_name(&q, last), "dns");
-    clear_out();
+    fake_out_clear();
     fake_transport_next_open(TRANSPORT_FAIL_NO_MEMORY, 0);
     run_ms(2001);
-    expect_out("EVT tls-fail id=");
-    expect_out("reason=no-memory\r\n");
+    fake_out_expect("EVT tls-fail id=");
+    fake_out_expect("reason=no-memory\r\n");
 }
 
 static void connection_reuse_follows_section_5(void **state)
@@ -293,10 +262,10 @@ static void connection_reuse_follows_section_5(void **state)
     free(answer("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n"));
     char want[128];
     snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(fake_transport_opens(), 2);
     run_ms(1001);
-    clear_out();
+    fake_out_clear();
     /* a proxy's unsolicited 408 and close: no failed attempt */
     free(answer(OK));
     fake_transport_peer_says("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
@@ -304,16 +273,16 @@ static void connection_reuse_follows_section_5(void **state)
     id = queue_one();
     free(answer(OK));
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=1", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(fake_transport_opens(), 3);
     /* a peer that closed the idle connection: the same */
     fake_transport_peer_closes();
     id = queue_one();
     free(answer(OK));
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=1", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(fake_transport_opens(), 4);
-    assert_int_equal(count_out("EVT error"), 0);
+    assert_int_equal(fake_out_count("EVT error"), 0);
 }
 
 static void a_reset_mid_answer_and_silence(void **state)
@@ -325,15 +294,15 @@ static void a_reset_mid_answer_and_silence(void **state)
     run_ms(5);
     char want[128];
     snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
-    expect_out(want);
-    expect_out("reason=io\r\n");
-    clear_out();
+    fake_out_expect(want);
+    fake_out_expect("reason=io\r\n");
+    fake_out_clear();
     run_ms(1001);
     free(answer(NULL)); /* the server says nothing */
     run_ms(HTTPS_STALL_MS);
     snprintf(want, sizeof want, "EVT retry id=%s attempt=2 in_ms=", id);
-    expect_out(want);
-    expect_out("reason=timeout\r\n");
+    fake_out_expect(want);
+    fake_out_expect("reason=timeout\r\n");
 }
 
 static void nothing_goes_out_before_the_clock_or_when_not_configured(void **state)
@@ -354,7 +323,7 @@ static void nothing_goes_out_before_the_clock_or_when_not_configured(void **stat
     run_ms(100);
     assert_int_equal(fake_transport_opens(), 0);
     assert_string_equal(delivery_last_name(&q, last), "not-configured");
-    set("secret", "back");
+    fake_device_set("secret", "back");
     free(answer(OK));
     assert_int_equal(queue_count(), 0);
 }
@@ -375,14 +344,14 @@ static void no_heap_for_the_request_is_retried(void **state)
     tlsport_init();
     char want[128];
     snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
-    expect_out(want);
-    expect_out("reason=no-memory\r\n");
+    fake_out_expect(want);
+    fake_out_expect("reason=no-memory\r\n");
 }
 
 static void old_triggers_expire_on_the_running_clock(void **state)
 {
     (void)state;
-    set("max_age", "60");
+    fake_device_set("max_age", "60");
     fake_transport_every_open(TRANSPORT_FAIL_CONNECT);
     char *id = queue_one();
     run_ms(30000);
@@ -394,7 +363,7 @@ static void old_triggers_expire_on_the_running_clock(void **state)
     run_ms(30000);
     char want[96];
     snprintf(want, sizeof want, "EVT expired id=%s\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(queue_count(), 0);
 }
 
@@ -413,16 +382,16 @@ static void answers_cut_short_or_broken_are_retried(void **state)
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fake_transport_reset();
         https_init(fake_transport());
-        clear_out();
+        fake_out_clear();
         char *id = queue_one();
         free(answer(cases[i].answer));
         fake_transport_peer_closes();
         run_ms(5);
         snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
-        expect_out(want);
+        fake_out_expect(want);
         snprintf(want, sizeof want, "reason=%s\r\n", cases[i].reason);
-        expect_out(want);
-        assert_int_equal(count_out("EVT delivered"), 0);
+        fake_out_expect(want);
+        assert_int_equal(fake_out_count("EVT delivered"), 0);
         assert_false(delivery_needs_person()); /* these heal by themselves */
         queue_sched_t q;
         char last[8];
@@ -446,10 +415,10 @@ static void a_kept_connection_closed_under_the_request_is_retried_at_once(void *
     run_ms(5);
     char want[128];
     snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=0 reason=no-response\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     free(answer(OK));
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=2 status=200", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(fake_transport_opens(), 2);
 }
 
@@ -471,8 +440,8 @@ static void no_heap_for_the_answer_is_retried(void **state)
     free(req);
     char want[128];
     snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
-    expect_out(want);
-    expect_out("reason=no-memory\r\n");
+    fake_out_expect(want);
+    fake_out_expect("reason=no-memory\r\n");
     assert_int_equal(queue_count(), 1);
 }
 
@@ -499,8 +468,8 @@ static void no_heap_for_the_signature_is_no_memory(void **state)
     tlsport_init();
     char want[128];
     snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
-    expect_out(want);
-    expect_out("reason=no-memory\r\n");
+    fake_out_expect(want);
+    fake_out_expect("reason=no-memory\r\n");
     char *sent = fake_transport_take_sent();
     assert_string_equal(sent, ""); /* nothing unsigned goes out */
     free(sent);
@@ -515,12 +484,12 @@ static void a_secret_gone_during_the_connection_is_not_configured(void **state)
     run_ms(5);
     char want[128];
     snprintf(want, sizeof want, "EVT sending id=%s attempt=1\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(cfg_unset("secret"), CFG_OK);
     run_ms(100);
     snprintf(want, sizeof want, "EVT retry id=%s attempt=1 in_ms=", id);
-    expect_out(want);
-    expect_out("reason=not-configured\r\n");
+    fake_out_expect(want);
+    fake_out_expect("reason=not-configured\r\n");
     char *sent = fake_transport_take_sent();
     assert_string_equal(sent, "");
     free(sent);
@@ -574,7 +543,7 @@ static void a_press_from_an_earlier_boot_without_a_clock_is_dated_at_its_first_a
     free(req);
     char want[128];
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=2 status=200\r\n", id); /* no ms= */
-    expect_out(want);
+    fake_out_expect(want);
 }
 
 /* max_age on the running clock for triggers of an earlier boot: by their
@@ -583,32 +552,32 @@ static void a_press_from_an_earlier_boot_without_a_clock_is_dated_at_its_first_a
 static void triggers_from_an_earlier_boot_expire_by_their_press_time(void **state)
 {
     (void)state;
-    set("max_age", "60");
+    fake_device_set("max_age", "60");
     fake_transport_every_open(TRANSPORT_FAIL_CONNECT);
     char old_id[64];
     strcpy(old_id, push_from_earlier_boot(true, UTC_2026 - 3600000));
     run_ms(5); /* before any sweep: the attempt itself finds it too old */
     char want[96];
     snprintf(want, sizeof want, "EVT expired id=%s\r\n", old_id);
-    expect_out(want);
-    assert_int_equal(count_out("EVT sending"), 0);
+    fake_out_expect(want);
+    assert_int_equal(fake_out_count("EVT sending"), 0);
     assert_int_equal(queue_count(), 0);
     /* pressed before its boot's clock was set: no age until its first
      * attempt dates it (while nothing can be sent, the sweeps leave it) */
-    clear_out();
+    fake_out_clear();
     assert_int_equal(cfg_unset("org"), CFG_OK);
     char *id = push_from_earlier_boot(false, 1234);
     run_ms(61000);
-    assert_int_equal(count_out("EVT expired"), 0);
+    assert_int_equal(fake_out_count("EVT expired"), 0);
     assert_int_equal(queue_count(), 1);
-    set("org", "contoso");
-    set("secret", "Deliv3ry-S3cret"); /* the endpoint moved: bound again */
+    fake_device_set("org", "contoso");
+    fake_device_set("secret", "Deliv3ry-S3cret"); /* the endpoint moved: bound again */
     run_ms(59000);
-    assert_true(count_out("EVT sending") > 1);
-    assert_int_equal(count_out("EVT expired"), 0);
+    assert_true(fake_out_count("EVT sending") > 1);
+    assert_int_equal(fake_out_count("EVT expired"), 0);
     run_ms(2000); /* 60 s after the first attempt */
     snprintf(want, sizeof want, "EVT expired id=%s\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(queue_count(), 0);
 }
 
@@ -627,7 +596,7 @@ static void a_damaged_record_is_kept_for_a_person_not_sent(void **state)
     free(sent);
     char want[128];
     snprintf(want, sizeof want, "EVT error id=%s attempt=1 status=0 reason=storage\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(queue_count(), 1);
     queue_sched_t q;
     char last[8];
@@ -652,7 +621,7 @@ static void a_failed_queue_write_is_remounted_between_attempts(void **state)
     run_ms(5);
     char want[96];
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=1", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_true(queue_broken());
     assert_int_equal(queue_count(), 0);
     uint32_t t = 0;
@@ -663,10 +632,10 @@ static void a_failed_queue_write_is_remounted_between_attempts(void **state)
     assert_int_equal(t, 5000); /* 5 s after the last mount (at boot here) */
     assert_int_equal(queue_count(), 1);
     assert_int_equal(queue_find(id), 0);
-    clear_out();
+    fake_out_clear();
     free(answer(OK));
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=1", id); /* attempts count again from 1 */
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(queue_count(), 0);
     /* another failure soon after: the next mount waits its 5 s */
     fake_nvm_fail_after(0, 5);

@@ -35,15 +35,7 @@
 #define PAT "Runs-PAT-0001~x"
 static const char OK[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
 
-static char s_out[65536];
 
-static void set(const char *key, const char *value)
-{
-    const char *why = "";
-    if (cfg_set(key, value, &why) != CFG_OK) {
-        fail_msg("config set %s: %s", key, why);
-    }
-}
 
 /* The superloop's tasks (as main() runs them) for ms milliseconds,
  * collecting the console's output. */
@@ -56,30 +48,7 @@ static void run_ms(uint32_t ms)
         net_task();
         fake_time_advance(1);
     }
-    char *out = fake_console_take();
-    strncat(s_out, out, sizeof s_out - strlen(s_out) - 1);
-    free(out);
-}
-
-static void clear_out(void)
-{
-    s_out[0] = '\0';
-}
-
-static void expect_out(const char *line)
-{
-    if (strstr(s_out, line) == NULL) {
-        fail_msg("no '%s' in:\n%s", line, s_out);
-    }
-}
-
-static unsigned count_out(const char *what)
-{
-    unsigned n = 0;
-    for (const char *p = strstr(s_out, what); p != NULL; p = strstr(p + 1, what)) {
-        n++;
-    }
-    return n;
+    fake_out_collect();
 }
 
 /* What the device sent since the last look ("" when nothing). */
@@ -133,7 +102,7 @@ static char *deliver_one(void)
     run_ms(2);
     char want[128];
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=1 status=200", id);
-    expect_out(want);
+    fake_out_expect(want);
     return id;
 }
 
@@ -162,7 +131,7 @@ static void poll_answered(uint32_t max_ms, uint32_t id, const char *status, cons
 {
     char *req = next_request(max_ms);
     if (!is_get(req)) {
-        fail_msg("no poll within %u ms; sent '%s'; the console said:\n%s", (unsigned)max_ms, req ? req : "", s_out);
+        fail_msg("no poll within %u ms; sent '%s'; the console said:\n%s", (unsigned)max_ms, req ? req : "", fake_out());
     }
     free(req);
     say_builds(id, "20261206.1", status, result);
@@ -181,7 +150,7 @@ static void poll_says(uint32_t max_ms, const char *response)
 {
     char *req = next_request(max_ms);
     if (!is_get(req)) {
-        fail_msg("no poll within %u ms (polls %u failed %u); the console said:\n%s", (unsigned)max_ms, (unsigned)runs_polls(), (unsigned)runs_polls_failed(), s_out);
+        fail_msg("no poll within %u ms (polls %u failed %u); the console said:\n%s", (unsigned)max_ms, (unsigned)runs_polls(), (unsigned)runs_polls_failed(), fake_out());
     }
     free(req);
     if (response != NULL) {
@@ -213,24 +182,24 @@ static int setup(void **state)
         net_init();
         s_net = true;
     }
-    set("ip", "192.168.7.20/24,192.168.7.1");
-    set("org", "contoso");
-    set("webhook", "port_trigger");
-    set("secret", "Deliv3ry-S3cret");
-    set("project", "Fabrikam Fiber");
-    set("pat", PAT);
-    set("run.poll_s", "2");
-    set("run.wait_s", "10");
-    set("run.follow_s", "60");
+    fake_device_set("ip", "192.168.7.20/24,192.168.7.1");
+    fake_device_set("org", "contoso");
+    fake_device_set("webhook", "port_trigger");
+    fake_device_set("secret", "Deliv3ry-S3cret");
+    fake_device_set("project", "Fabrikam Fiber");
+    fake_device_set("pat", PAT);
+    fake_device_set("run.poll_s", "2");
+    fake_device_set("run.wait_s", "10");
+    fake_device_set("run.follow_s", "60");
     wallclock_set_manual(UTC_2026);
     https_init(fake_transport());
     delivery_init();
     runs_init();
     led_init();
-    clear_out();
+    fake_out_clear();
     run_ms(5);
     assert_true(net_is_up());
-    clear_out();
+    fake_out_clear();
     return 0;
 }
 
@@ -238,7 +207,7 @@ static int teardown(void **state)
 {
     (void)state;
     /* the PAT is never printed */
-    assert_null(strstr(s_out, "Runs-PAT"));
+    assert_null(strstr(fake_out(), "Runs-PAT"));
     https_abort(); /* a poll the test left under way */
     runs_init();
     return 0;
@@ -268,13 +237,13 @@ static void the_query_is_the_spec_s_get_with_the_pat_as_basic(void **state)
     /* a port other than 443 and a path prefix, as the webhook has them */
     say_builds(0, "", NULL, NULL);
     run_ms(2);
-    set("port", "8443");
-    set("path_prefix", "/tfs");
+    fake_device_set("port", "8443");
+    fake_device_set("path_prefix", "/tfs");
     /* the endpoint moved: the PAT went with it (endpoint binding), and the
      * run followed at the old one is forgotten */
     assert_null(next_request(2100));
-    set("secret", "Deliv3ry-S3cret");
-    set("pat", PAT);
+    fake_device_set("secret", "Deliv3ry-S3cret");
+    fake_device_set("pat", PAT);
     deliver_one();
     req = next_request(2100);
     assert_true(is_get(req));
@@ -305,15 +274,15 @@ static void the_longest_query_fits(void **state)
     project[64] = '\0';
     memset(id, 'd', 32);
     id[32] = '\0';
-    set("host", host);
-    set("path_prefix", prefix);
-    set("project", project);
-    set("device_id", id);
-    set("port", "65535");
-    set("org", "oooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooo");
+    fake_device_set("host", host);
+    fake_device_set("path_prefix", prefix);
+    fake_device_set("project", project);
+    fake_device_set("device_id", id);
+    fake_device_set("port", "65535");
+    fake_device_set("org", "oooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooo");
     /* the credentials last: moving the endpoint unsets them (binding) */
-    set("secret", "Deliv3ry-S3cret");
-    set("pat", pat);
+    fake_device_set("secret", "Deliv3ry-S3cret");
+    fake_device_set("pat", pat);
     char *run_id = deliver_one();
     char *req = next_request(2100);
     assert_true(is_get(req));
@@ -330,23 +299,23 @@ static void a_run_is_followed_to_its_end_one_event_per_change(void **state)
     char *id = deliver_one();
     assert_true(runs_following());
     poll_answered(2100, 0, NULL, NULL); /* the tag is not there yet */
-    assert_int_equal(count_out("EVT run "), 0);
+    assert_int_equal(fake_out_count("EVT run "), 0);
     poll_answered(2100, 1201, "\"notStarted\"", NULL);
     char want[160];
     snprintf(want, sizeof want, "EVT run id=%s build=1201 number=20261206.1 state=queued\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     poll_answered(2100, 1201, "\"postponed\"", "\"none\"");
-    assert_int_equal(count_out("EVT run "), 1); /* still queued: no event */
+    assert_int_equal(fake_out_count("EVT run "), 1); /* still queued: no event */
     poll_answered(2100, 1201, "\"inProgress\"", NULL);
     snprintf(want, sizeof want, "EVT run id=%s build=1201 number=20261206.1 state=running\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     poll_answered(2100, 1201, "\"cancelling\"", NULL);
     poll_answered(2100, 1201, "\"inProgress\"", NULL);
-    assert_int_equal(count_out("EVT run "), 2);
+    assert_int_equal(fake_out_count("EVT run "), 2);
     poll_answered(2100, 1201, "\"completed\"", "\"succeeded\"");
     snprintf(want, sizeof want, "EVT run id=%s build=1201 number=20261206.1 state=completed result=succeeded\r\n", id);
-    expect_out(want);
-    assert_int_equal(count_out("EVT run "), 3);
+    fake_out_expect(want);
+    assert_int_equal(fake_out_count("EVT run "), 3);
     assert_false(runs_following());
     assert_int_equal(led_held(), LED_RUN_SUCCEEDED);
     /* no more polls for it */
@@ -370,14 +339,14 @@ static void a_failed_or_canceled_run_first_seen_completed(void **state)
     poll_answered(2100, 77, "\"completed\"", "\"failed\"");
     char want[160];
     snprintf(want, sizeof want, "EVT run id=%s build=77 number=20261206.1 state=completed result=failed\r\n", id);
-    expect_out(want);
-    assert_int_equal(count_out("EVT run "), 1);
+    fake_out_expect(want);
+    assert_int_equal(fake_out_count("EVT run "), 1);
     assert_int_equal(led_held(), LED_RUN_FAILED);
     id = deliver_one();
     assert_int_equal(led_held(), LED_OFF); /* a new trigger: the old result is done with */
     poll_answered(2100, 78, "\"completed\"", "\"canceled\"");
     snprintf(want, sizeof want, "EVT run id=%s build=78 number=20261206.1 state=completed result=canceled\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(led_held(), LED_RUN_FAILED);
     id = deliver_one();
     poll_answered(2100, 79, "\"completed\"", "\"partiallySucceeded\"");
@@ -395,23 +364,23 @@ static void no_build_within_run_wait_s_is_not_started(void **state)
     for (int i = 0; i < 4; i++) {
         poll_answered(2100, 0, NULL, NULL);
     }
-    assert_int_equal(count_out("EVT run "), 0);
+    assert_int_equal(fake_out_count("EVT run "), 0);
     poll_answered(2100, 0, NULL, NULL); /* the one at 10 s */
     char want[128];
     snprintf(want, sizeof want, "EVT run id=%s state=not-started\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_true(hal_millis() - t0 >= 10000);
     assert_false(runs_following());
     assert_int_equal(led_held(), LED_RUN_FAILED);
     quiet_for(5000);
     /* run.wait_s shorter than the poll period: one look, when it ends */
-    set("run.wait_s", "1");
-    clear_out();
+    fake_device_set("run.wait_s", "1");
+    fake_out_clear();
     id = deliver_one();
     quiet_for(990);
     poll_answered(20, 0, NULL, NULL);
     snprintf(want, sizeof want, "EVT run id=%s state=not-started\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
 }
 
 static void unauthorized_and_not_found_end_the_following(void **state)
@@ -430,7 +399,7 @@ static void unauthorized_and_not_found_end_the_following(void **state)
         poll_says(2100, cases[i].answer);
         char want[128];
         snprintf(want, sizeof want, "EVT run id=%s state=lost reason=%s\r\n", id, cases[i].reason);
-        expect_out(want);
+        fake_out_expect(want);
         assert_false(runs_following());
         assert_int_equal(led_held(), LED_RUN_FAILED);
         quiet_for(4000);
@@ -459,20 +428,20 @@ static void transient_failures_wait_for_the_next_poll(void **state)
     poll_says(2100, NULL);
     run_ms(HTTPS_STALL_MS);
     assert_int_equal(runs_polls_failed() - polls_failed, 8);
-    assert_int_equal(count_out("EVT run "), 0);
-    assert_int_equal(count_out("EVT tls-fail"), 0); /* polls say nothing of their failures */
+    assert_int_equal(fake_out_count("EVT run "), 0);
+    assert_int_equal(fake_out_count("EVT tls-fail"), 0); /* polls say nothing of their failures */
     assert_true(runs_following());
     /* and following goes on */
     poll_answered(2100, 5, "\"inProgress\"", NULL);
     char want[128];
     snprintf(want, sizeof want, "EVT run id=%s build=5 number=20261206.1 state=running\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
 }
 
 static void retry_after_holds_every_poll_back(void **state)
 {
     (void)state;
-    set("run.wait_s", "600");
+    fake_device_set("run.wait_s", "600");
     deliver_one();
     deliver_one();
     poll_says(2100, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 9\r\nContent-Length: 0\r\n\r\n");
@@ -505,7 +474,7 @@ static void retry_after_holds_every_poll_back(void **state)
 static void run_follow_s_ends_it(void **state)
 {
     (void)state;
-    set("run.follow_s", "30");
+    fake_device_set("run.follow_s", "30");
     uint32_t t0 = hal_millis();
     char *id = deliver_one();
     for (int i = 0; i < 14; i++) {
@@ -514,14 +483,14 @@ static void run_follow_s_ends_it(void **state)
     assert_true(runs_following());
     char want[128];
     snprintf(want, sizeof want, "EVT run id=%s state=lost reason=timeout\r\n", id);
-    for (int i = 0; i < 3000 && strstr(s_out, want) == NULL; i++) {
+    for (int i = 0; i < 3000 && strstr(fake_out(), want) == NULL; i++) {
         char *req = next_request(1);
         if (req != NULL) {
             say_builds(9, "1", "\"inProgress\"", NULL);
             free(req);
         }
     }
-    expect_out(want);
+    fake_out_expect(want);
     assert_in_range(hal_millis() - t0, 30000u, 30010u);
     assert_false(runs_following());
 }
@@ -529,15 +498,15 @@ static void run_follow_s_ends_it(void **state)
 static void a_fifth_trigger_drops_the_oldest_and_eight_are_listed(void **state)
 {
     (void)state;
-    set("run.poll_s", "60");
+    fake_device_set("run.poll_s", "60");
     char *ids[5];
     for (int i = 0; i < 5; i++) {
         ids[i] = deliver_one();
     }
     char want[128];
     snprintf(want, sizeof want, "EVT run id=%s state=lost reason=capacity\r\n", ids[0]);
-    expect_out(want);
-    assert_int_equal(count_out("EVT run "), 1);
+    fake_out_expect(want);
+    assert_int_equal(fake_out_count("EVT run "), 1);
     runs_info_t info;
     assert_true(runs_get(0, &info));
     assert_string_equal(info.state, "lost");
@@ -553,7 +522,7 @@ static void a_fifth_trigger_drops_the_oldest_and_eight_are_listed(void **state)
     for (int i = 0; i < 6; i++) {
         deliver_one();
     }
-    assert_int_equal(count_out("state=lost reason=capacity"), 7);
+    assert_int_equal(fake_out_count("state=lost reason=capacity"), 7);
     unsigned n = 0, followed = 0;
     while (runs_get(n, &info)) {
         followed += strcmp(info.state, "waiting") == 0;
@@ -562,14 +531,14 @@ static void a_fifth_trigger_drops_the_oldest_and_eight_are_listed(void **state)
     assert_int_equal(n, RUNS_KEPT);
     assert_int_equal(followed, RUNS_FOLLOWED);
     /* `run` lists them */
-    clear_out();
+    fake_out_clear();
     fake_console_input("run\r\n");
     console_task();
     run_ms(1);
-    assert_int_equal(count_out("\r\nid=") + (strncmp(s_out, "id=", 3) == 0), RUNS_KEPT);
-    expect_out(" build=- state=lost result=- reason=capacity\r\n");
-    expect_out(" build=- state=waiting result=-\r\n");
-    expect_out("OK\r\n");
+    assert_int_equal(fake_out_count("\r\nid=") + (strncmp(fake_out(), "id=", 3) == 0), RUNS_KEPT);
+    fake_out_expect(" build=- state=lost result=- reason=capacity\r\n");
+    fake_out_expect(" build=- state=waiting result=-\r\n");
+    fake_out_expect("OK\r\n");
 }
 
 /* Deliveries first: a poll that fell due while triggers wait (a backlog)
@@ -636,7 +605,7 @@ static void a_poll_under_way_yields_within_a_second(void **state)
     run_ms(2);
     char want[128];
     snprintf(want, sizeof want, "EVT delivered id=%s attempt=1 status=200", c);
-    expect_out(want);
+    fake_out_expect(want);
 }
 
 /* The emulator's 11 KB answer (two builds, look-alikes, shuffled) in a
@@ -667,7 +636,7 @@ static void an_azure_sized_chunked_answer(void **state)
     run_ms(50);
     char want[128];
     snprintf(want, sizeof want, "EVT run id=%s build=1201 number=20260101.1 state=running\r\n", id);
-    expect_out(want);
+    fake_out_expect(want);
     assert_int_equal(runs_polls_failed(), 0);
 }
 
@@ -678,13 +647,13 @@ static void without_project_or_pat_nothing_is_followed(void **state)
     deliver_one();
     assert_false(runs_following());
     quiet_for(15000);
-    set("pat", PAT);
+    fake_device_set("pat", PAT);
     assert_int_equal(cfg_unset("project"), CFG_OK);
     deliver_one();
     quiet_for(15000);
     assert_int_equal(runs_polls(), 0);
     /* unset while following: the followed runs are forgotten, quietly */
-    set("project", "Fabrikam Fiber");
+    fake_device_set("project", "Fabrikam Fiber");
     deliver_one();
     assert_true(runs_following());
     char *req = next_request(2100);
@@ -694,7 +663,7 @@ static void without_project_or_pat_nothing_is_followed(void **state)
     assert_false(runs_following());
     assert_true(https_idle());
     quiet_for(15000);
-    assert_int_equal(count_out("EVT run "), 0);
+    assert_int_equal(fake_out_count("EVT run "), 0);
     runs_info_t info;
     assert_false(runs_get(0, &info));
 }
