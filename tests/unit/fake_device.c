@@ -13,8 +13,13 @@
 #include "fake_eth.h"
 #include "fake_hal.h"
 #include "fake_nvm.h"
+#include "fake_transport.h"
 #include "lock.h"
+#include "net.h"
+#include "queue.h"
 #include "store.h"
+#include "tlsport.h"
+#include "trigger.h"
 #include "wallclock.h"
 
 void fake_device_fresh(void)
@@ -28,6 +33,25 @@ void fake_device_fresh(void)
     cfg_init();
     lock_init();
     wallclock_init();
+}
+
+void fake_device_delivering(void)
+{
+    fake_device_fresh();
+    fake_transport_reset();
+    tlsport_init();
+    queue_set_allocator(NULL);
+    assert_int_equal(queue_init(), QUEUE_OK);
+    trigger_init();
+    static bool s_net;
+    if (!s_net) {
+        net_init();
+        s_net = true;
+    }
+    fake_device_set("ip", "192.168.7.20/24,192.168.7.1");
+    fake_device_set("org", "contoso");
+    fake_device_set("webhook", "port_trigger");
+    fake_device_set("secret", FAKE_DEVICE_SECRET);
 }
 
 void fake_device_set(const char *key, const char *value)

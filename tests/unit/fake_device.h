@@ -6,6 +6,15 @@
 
 void fake_device_fresh(void);
 
+/* fake_device_fresh plus what delivery needs: the scripted transport, the
+ * mbedTLS heap, an empty queue, triggers, lwIP (started once per process:
+ * its address stays up from test to test, the tests' clock going back to 0
+ * only delaying its timers), a static address and the endpoint org
+ * "contoso", webhook "port_trigger", secret FAKE_DEVICE_SECRET.  The clock,
+ * https_init and the tasks are the test's. */
+#define FAKE_DEVICE_SECRET "Deliv3ry-S3cret"
+void fake_device_delivering(void);
+
 /* config set that must succeed: the test fails with the reason otherwise. */
 void fake_device_set(const char *key, const char *value);
 

@@ -84,23 +84,7 @@ static char *queue_one(void)
 static int setup(void **state)
 {
     (void)state;
-    fake_device_fresh();
-    fake_transport_reset();
-    tlsport_init();
-    queue_set_allocator(NULL);
-    assert_int_equal(queue_init(), QUEUE_OK);
-    trigger_init();
-    /* lwIP is started once per process; its address stays up from test to
-     * test (the tests' clock going back to 0 only delays its timers). */
-    static bool s_net;
-    if (!s_net) {
-        net_init();
-        s_net = true;
-    }
-    fake_device_set("ip", "192.168.7.20/24,192.168.7.1");
-    fake_device_set("org", "contoso");
-    fake_device_set("webhook", "port_trigger");
-    fake_device_set("secret", "Deliv3ry-S3cret");
+    fake_device_delivering();
     fake_device_set("retry.base_ms", "1000");
     wallclock_set_manual(UTC_2026);
     https_init(fake_transport());
@@ -571,7 +555,7 @@ static void triggers_from_an_earlier_boot_expire_by_their_press_time(void **stat
     assert_int_equal(fake_out_count("EVT expired"), 0);
     assert_int_equal(queue_count(), 1);
     fake_device_set("org", "contoso");
-    fake_device_set("secret", "Deliv3ry-S3cret"); /* the endpoint moved: bound again */
+    fake_device_set("secret", FAKE_DEVICE_SECRET); /* the endpoint moved: bound again */
     run_ms(59000);
     assert_true(fake_out_count("EVT sending") > 1);
     assert_int_equal(fake_out_count("EVT expired"), 0);

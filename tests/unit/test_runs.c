@@ -171,21 +171,7 @@ static void quiet_for(uint32_t ms)
 static int setup(void **state)
 {
     (void)state;
-    fake_device_fresh();
-    fake_transport_reset();
-    tlsport_init();
-    queue_set_allocator(NULL);
-    assert_int_equal(queue_init(), QUEUE_OK);
-    trigger_init();
-    static bool s_net;
-    if (!s_net) {
-        net_init();
-        s_net = true;
-    }
-    fake_device_set("ip", "192.168.7.20/24,192.168.7.1");
-    fake_device_set("org", "contoso");
-    fake_device_set("webhook", "port_trigger");
-    fake_device_set("secret", "Deliv3ry-S3cret");
+    fake_device_delivering();
     fake_device_set("project", "Fabrikam Fiber");
     fake_device_set("pat", PAT);
     fake_device_set("run.poll_s", "2");
@@ -242,7 +228,7 @@ static void the_query_is_the_spec_s_get_with_the_pat_as_basic(void **state)
     /* the endpoint moved: the PAT went with it (endpoint binding), and the
      * run followed at the old one is forgotten */
     assert_null(next_request(2100));
-    fake_device_set("secret", "Deliv3ry-S3cret");
+    fake_device_set("secret", FAKE_DEVICE_SECRET);
     fake_device_set("pat", PAT);
     deliver_one();
     req = next_request(2100);
@@ -281,7 +267,7 @@ static void the_longest_query_fits(void **state)
     fake_device_set("port", "65535");
     fake_device_set("org", "oooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooo");
     /* the credentials last: moving the endpoint unsets them (binding) */
-    fake_device_set("secret", "Deliv3ry-S3cret");
+    fake_device_set("secret", FAKE_DEVICE_SECRET);
     fake_device_set("pat", pat);
     char *run_id = deliver_one();
     char *req = next_request(2100);
